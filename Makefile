@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up .venv and inpaint a bundled photo (writes outputs/demo/)
+#   make test   set up .venv and run the unit tests, ruff and the notebooks (nbval)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.nplib-installed
+
+.PHONY: setup demo test lint lab data clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/nplib demo
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup lint
+	$(BIN)/python -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax -p no:cacheprovider
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+data: setup
+	$(BIN)/python -m pip install --quiet -e '.[data]'
+	$(BIN)/python scripts/build_data.py
+
+clean:
+	rm -rf outputs notebooks/outputs .pytest_cache

@@ -1,0 +1,18 @@
+"""nplib: image inpainting by multi-scale neural patch synthesis (Yang et al., CVPR 2017).
+
+One module per idea of the paper:
+
+- :mod:`nplib.io`          images and masks in one convention, atomic saving
+- :mod:`nplib.data`        the bundled photos, masks and train / held-out split
+- :mod:`nplib.baselines`   mean-colour and diffusion fills
+- :mod:`nplib.vgg`         the texture network (pretrained VGG-19 to relu4_1)
+- :mod:`nplib.metrics`     mean L1 / L2 error, PSNR, SSIM (the paper's Table 1)
+- :mod:`nplib.methods`     ``inpaint(image, mask, method=...)``, every method by name
+- :mod:`nplib.cli`         the ``nplib`` command
+"""
+
+from nplib.io import InputError, read_image, read_mask, save_image
+from nplib.methods import METHODS, inpaint
+
+__version__ = "0.1.0"
+__all__ = ["InputError", "METHODS", "inpaint", "read_image", "read_mask", "save_image"]

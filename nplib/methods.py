@@ -1,0 +1,81 @@
+"""One entry point for every inpainting method: ``nplib.inpaint(image, mask, method=...)``.
+
+Each method is a function ``fill(image, mask, *, seed, device) -> image`` that takes
+a float32 (H, W, 3) image in [0, 1] and a bool (H, W) mask (True = hole) and
+returns an image of the same shape. :func:`inpaint` validates the input, seeds
+the random generators, calls the method and composites the known pixels back,
+so they are bit-identical to the input whatever the method does.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from nplib.baselines import diffusion_fill, mean_fill
+from nplib.device import pick_device
+from nplib.io import InputError, check_image, check_mask
+
+Method = Callable[..., np.ndarray]
+
+
+def _mean(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
+    return mean_fill(image, mask)
+
+
+def _diffusion(
+    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device
+) -> np.ndarray:
+    return diffusion_fill(image, mask, device=device)
+
+
+#: name -> (function, one-line description). Later modules add patchmatch, content,
+#: texture and full.
+METHODS: dict[str, tuple[Method, str]] = {
+    "mean": (_mean, "fill the hole with the mean colour of the known pixels"),
+    "diffusion": (_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
+}
+
+#: The method used when none is named: the best one available.
+DEFAULT_METHOD = "diffusion"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch so that a run is repeatable."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def composite(image: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Known pixels from ``image``, hole pixels from ``fill`` (PAPER.md section 2, point 4)."""
+    return np.where(mask[..., None], fill, image).astype(np.float32)
+
+
+def inpaint(
+    image: np.ndarray,
+    mask: np.ndarray,
+    method: str | None = None,
+    *,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+) -> np.ndarray:
+    """Fill the hole of ``image`` marked by ``mask`` with ``method`` (see :data:`METHODS`).
+
+    Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly.
+    Raises :class:`nplib.io.InputError` on bad input.
+    """
+    method = DEFAULT_METHOD if method is None else method
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
+    image = check_image(image)
+    mask = check_mask(image, mask)
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    seed_everything(seed)
+    fill = METHODS[method][0](image, mask, seed=seed, device=dev)
+    if fill.shape != image.shape:
+        raise RuntimeError(f"method {method} returned shape {fill.shape}, expected {image.shape}")
+    return composite(image, np.clip(fill, 0.0, 1.0), mask)

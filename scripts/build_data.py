@@ -1,0 +1,510 @@
+#!/usr/bin/env python
+"""(Re)build ``data/``: photos, licence records, the train/held-out split and masks.
+
+Run from the repository root::
+
+    .venv/bin/python scripts/build_data.py
+
+Sources (no web downloads):
+
+* photos bundled with scikit-image and scikit-learn (already installed);
+* Debian wallpaper packages fetched with ``apt-get download`` into a temporary
+  directory and unpacked with ``dpkg-deb -x``.
+
+Every photo is converted to RGB, its long side is reduced to at most 1024 px
+(Pillow LANCZOS, aspect ratio kept) and it is saved as a baseline JPEG of
+quality 90 without metadata, so re-running the script gives the same bytes
+(for the same package versions, recorded in ``data/images.json``).
+
+Masks are 8-bit grayscale PNGs, 255 = hole (unknown), 0 = known.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+MAX_SIDE = 1024
+JPEG_QUALITY = 90
+
+# Debian packages: name -> version the data set was built from.  A different
+# version is used (with a warning) when this exact one is not available.
+PACKAGES = {
+    "lomiri-wallpapers-16.04": "20.04.0-2",
+    "lomiri-wallpapers-20.04": "20.04.0-2",
+    "mate-backgrounds": "1.26.0-1",
+    "lxqt-themes": "1.2.0-1",
+}
+
+LOMIRI = "usr/share/backgrounds/"
+MATE = "usr/share/backgrounds/mate/nature/"
+LXQT = "usr/share/lxqt/wallpapers/"
+
+# (slug, what it shows, kind, source, origin, author, SPDX licence)
+# kind is one of "building" (buildings / streets / man-made scenes),
+# "nature" (landscapes, plants, textures) or "object" (a salient object).
+# source is "skimage", "sklearn" or a Debian package name; origin is the
+# function name or the path inside the package.
+IMAGES = [
+    # --- scikit-image (bundled in skimage/data, licences in the docstrings)
+    ("astronaut", "astronaut Eileen Collins in front of a US flag", "object",
+     "skimage", "skimage.data.astronaut()", "NASA", "LicenseRef-PublicDomain"),
+    ("coffee", "cup of coffee on a saucer with a spoon", "object",
+     "skimage", "skimage.data.coffee()", "Rachel Michetti", "CC0-1.0"),
+    ("chelsea", "tabby cat (Chelsea)", "object",
+     "skimage", "skimage.data.chelsea()", "Stefan van der Walt", "CC0-1.0"),
+    ("rocket", "SpaceX Falcon 9 rocket on its launch pad", "building",
+     "skimage", "skimage.data.rocket()", "SpaceX", "LicenseRef-PublicDomain"),
+    # --- scikit-learn (sklearn/datasets/images/README.txt)
+    ("china_pagoda", "Chinese pagoda / temple building among trees", "building",
+     "sklearn", "sklearn.datasets.load_sample_images(): china.jpg",
+     "danielbuechele (Flickr)", "CC-BY-2.0"),
+    ("flower_closeup", "close-up of an orange dahlia", "nature",
+     "sklearn", "sklearn.datasets.load_sample_images(): flower.jpg",
+     "vultilion (Flickr)", "CC-BY-2.0"),
+    # --- lomiri-wallpapers-16.04 (copyright file lists licence per file)
+    ("bridge", "cables of a suspension bridge over a tidal flat", "building",
+     "lomiri-wallpapers-16.04", LOMIRI + "Bridge_by_Sander_Klootwijk.jpg",
+     "Sander Klootwijk", "CC-BY-SA-4.0"),
+    ("dragonfly_bush", "dragonfly on a twig in a leafy bush", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "Dragonfly_by_Bolly.jpg",
+     "Bolly", "CC-BY-SA-4.0"),
+    ("fig_bowl", "halved fig in a red bowl on concrete", "object",
+     "lomiri-wallpapers-16.04", LOMIRI + "Picture_0B_by_freespace.jpg",
+     'Trevor "Freespace"', "CC-BY-4.0"),
+    ("paint_brushes", "paint brushes in a jar", "object",
+     "lomiri-wallpapers-16.04", LOMIRI + "Picture_1A_by_freespace.jpg",
+     'Trevor "Freespace"', "CC-BY-4.0"),
+    ("living_room", "living room with a djembe drum, table and wine", "building",
+     "lomiri-wallpapers-16.04", LOMIRI + "Wine_by_Jakkub_Mede.jpg",
+     "Jakub Mede", "CC-BY-4.0"),
+    ("autumn_mountains", "autumn forest, meadow and mountain ridge", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "aitzgorri_by_Aitzol_Berasategi.jpg",
+     "Aitzol Berasategi", "CC-BY-4.0"),
+    ("bird_lamp", "bird ornament hanging under ceiling lamps", "object",
+     "lomiri-wallpapers-16.04", LOMIRI + "free_by_Peter_Nerlich.jpg",
+     "Peter Nerlich", "CC-BY-SA-4.0"),
+    ("house_dogs", "two dogs looking out of a wooden house", "building",
+     "lomiri-wallpapers-16.04", LOMIRI + "friends_by_Aitzol_Berasategi.jpg",
+     "Aitzol Berasategi", "CC-BY-4.0"),
+    ("wall_clock", "wall clock seen at a grazing angle", "object",
+     "lomiri-wallpapers-16.04", LOMIRI + "greentock_by_Peter_Nerlich.jpg",
+     "Peter Nerlich", "CC-BY-SA-4.0"),
+    ("forest_stream", "stream over rocks in a forest", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "life_by_Aitzol_Berasategi.jpg",
+     "Aitzol Berasategi", "CC-BY-4.0"),
+    ("mountain_path", "path across a pasture below rocky mountains", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "picosdeeuropa_by_Aitzol_Berasategi.jpg",
+     "Aitzol Berasategi", "CC-BY-4.0"),
+    ("dandelions", "dandelion seed heads in a meadow", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "seeding_by_Clements_Engelhardt.jpg",
+     "Clemens Engelhardt", "CC0-1.0"),
+    ("sunset_hill", "sunset over hills with a stone basin", "nature",
+     "lomiri-wallpapers-16.04", LOMIRI + "sunset_by_Aitzol_Berasategi.jpg",
+     "Aitzol Berasategi", "CC-BY-4.0"),
+    # --- lomiri-wallpapers-20.04
+    ("nuthatch_tree", "nuthatch on a tree trunk", "nature",
+     "lomiri-wallpapers-20.04", LOMIRI + "Kleiber_by_Lukas_Baubkus.jpg",
+     "Lukas Baubkus", "CC-BY-SA-3.0"),
+    # --- mate-backgrounds (nature/*, all GPL-2+ per the copyright file)
+    ("dune_grass", "dune grass in front of the sea", "nature",
+     "mate-backgrounds", MATE + "Dune.jpg", "Marco Cogoni", "GPL-2.0-or-later"),
+    ("marigold", "orange marigold flower", "nature",
+     "mate-backgrounds", MATE + "Garden.jpg", "Charles Barbin", "GPL-2.0-or-later"),
+    ("grass_meadow", "dense green grass blades", "nature",
+     "mate-backgrounds", MATE + "GreenMeadow.jpg", "Timothy Schellhase",
+     "GPL-2.0-or-later"),
+    ("ladybird", "ladybird on a grass stem among forget-me-nots", "nature",
+     "mate-backgrounds", MATE + "LadyBird.jpg", "Charles Barbin",
+     "GPL-2.0-or-later"),
+    ("raindrops_leaf", "rain drops on green leaves", "nature",
+     "mate-backgrounds", MATE + "RainDrops.jpg", "blackcombwhistler07",
+     "GPL-2.0-or-later"),
+    ("storm_road", "storm clouds over a motorway", "building",
+     "mate-backgrounds", MATE + "Storm.jpg", "Sergey Nazarov", "GPL-2.0-or-later"),
+    ("wood_planks", "weathered wooden planks", "nature",
+     "mate-backgrounds", MATE + "Wood.jpg", "Jean-François Fortin Tam",
+     "GPL-2.0-or-later"),
+    ("yellow_flower", "yellow daisy-like flower", "nature",
+     "mate-backgrounds", MATE + "YellowFlower.jpg", "Charles Barbin",
+     "GPL-2.0-or-later"),
+    # --- lxqt-themes (wallpapers/License: CC-BY-SA-3.0, photos by stefonarch)
+    ("wildflowers", "meadow of purple and blue wildflowers", "nature",
+     "lxqt-themes", LXQT + "flowers.png", "stefonarch (LXQt)", "CC-BY-SA-3.0"),
+    ("butterfly", "swallowtail butterfly on a thistle flower", "nature",
+     "lxqt-themes", LXQT + "butterfly.png", "stefonarch (LXQt)", "CC-BY-SA-3.0"),
+    ("green_hills", "green hills, ploughed field and row of trees", "nature",
+     "lxqt-themes", LXQT + "this-is-not-windows.jpg", "stefonarch (LXQt)",
+     "CC-BY-SA-3.0"),
+]
+
+# Fixed held-out split (about 29 %): two man-made scenes, four nature
+# scenes/textures and three object photos.
+HELDOUT = [
+    "house_dogs", "storm_road",
+    "mountain_path", "ladybird", "wildflowers", "dune_grass",
+    "coffee", "chelsea", "wall_clock",
+]
+
+LICENSE_URLS = {
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "LicenseRef-PublicDomain": "(public domain, see the function docstring)",
+    "CC-BY-2.0": "https://creativecommons.org/licenses/by/2.0/",
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "GPL-2.0-or-later": "https://www.gnu.org/licenses/old-licenses/gpl-2.0.html",
+}
+
+
+# ----------------------------------------------------------------- sources
+def fetch_packages(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """apt-get download + dpkg-deb -x each package; return name -> (root, version)."""
+    out = {}
+    for name, version in PACKAGES.items():
+        before = set(tmp.glob("*.deb"))
+        r = subprocess.run(["apt-get", "download", f"{name}={version}"], cwd=tmp,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"warning: {name}={version} not available, using the candidate "
+                  "version (output may differ)", file=sys.stderr)
+            subprocess.run(["apt-get", "download", name], cwd=tmp, check=True,
+                           capture_output=True)
+        (deb,) = set(tmp.glob("*.deb")) - before
+        got = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        root = tmp / name
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+        out[name] = (root, got)
+    return out
+
+
+def load_source(source: str, origin: str, pkgs) -> Image.Image:
+    if source == "skimage":
+        import skimage.data
+        fn = origin.split("skimage.data.")[1].split("(")[0]
+        return Image.fromarray(getattr(skimage.data, fn)())
+    if source == "sklearn":
+        from sklearn.datasets import load_sample_images
+        ds = load_sample_images()
+        fname = origin.split(": ")[1]
+        names = [Path(f).name for f in ds.filenames]
+        return Image.fromarray(ds.images[names.index(fname)])
+    root, _ = pkgs[source]
+    im = Image.open(root / origin)
+    im.load()
+    return ImageOps.exif_transpose(im)
+
+
+def resize_long_side(im: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
+    im = im.convert("RGB")
+    w, h = im.size
+    s = max_side / max(w, h)
+    if s < 1:
+        im = im.resize((max(1, round(w * s)), max(1, round(h * s))),
+                       Image.Resampling.LANCZOS)
+    return im
+
+
+def source_version(source: str, pkgs) -> str:
+    if source == "skimage":
+        import skimage
+        return f"scikit-image {skimage.__version__}"
+    if source == "sklearn":
+        import sklearn
+        return f"scikit-learn {sklearn.__version__}"
+    return f"{source} {pkgs[source][1]} (Debian)"
+
+
+# ------------------------------------------------------------------- masks
+# Object-removal masks, in pixel coordinates of the *resized* data/images
+# photo.  Each entry: slug -> (what is removed, [shapes]); a shape is
+# ("poly", [(x, y), ...]) or ("ellipse", (x0, y0, x1, y1)).  Holes are dilated
+# by DILATE px so the object's edge lies fully inside the hole.
+DILATE = 5
+OBJECT_MASKS = {
+    "house_dogs": ("the two dogs looking out of the house (two separate holes)", [
+        ("poly", [(230, 245), (265, 236), (310, 240), (335, 258), (350, 290),
+                  (357, 340), (354, 400), (340, 420), (300, 394), (270, 388),
+                  (250, 402), (244, 438), (218, 438), (211, 405), (204, 350),
+                  (204, 300), (209, 262)]),
+        ("poly", [(330, 468), (360, 456), (400, 457), (430, 468), (446, 500),
+                  (456, 540), (459, 600), (446, 626), (420, 628), (402, 642),
+                  (402, 674), (370, 676), (354, 652), (338, 626), (323, 590),
+                  (314, 540), (317, 494)]),
+    ]),
+    "living_room": ("the wine bottle with the glass, and the coffee grinder "
+                    "(two separate holes)", [
+        ("poly", [(328, 121), (346, 121), (347, 180), (357, 197), (362, 215),
+                  (362, 336), (340, 343), (317, 339), (313, 210), (319, 192),
+                  (327, 178)]),
+        ("poly", [(257, 214), (268, 202), (298, 202), (310, 217), (309, 255),
+                  (293, 277), (288, 330), (306, 339), (291, 351), (261, 349),
+                  (260, 339), (277, 330), (277, 279), (261, 259), (254, 235)]),
+        ("poly", [(499, 230), (525, 224), (560, 221), (585, 204), (603, 208),
+                  (599, 223), (576, 238), (566, 260), (579, 267), (579, 334),
+                  (499, 334), (497, 265), (511, 257), (509, 240)]),
+    ]),
+    "astronaut": ("the space-shuttle model in the top-right corner "
+                  "(touches the top border)", [
+        ("poly", [(394, 0), (432, 0), (441, 40), (446, 110), (453, 150),
+                  (457, 200), (466, 250), (471, 276), (446, 286), (359, 286),
+                  (356, 265), (364, 255), (351, 215), (359, 190), (374, 175),
+                  (377, 120), (384, 80), (393, 40)]),
+    ]),
+    "rocket": ("the Falcon 9 rocket", [
+        ("poly", [(320, 125), (329, 129), (336, 144), (340, 160), (341, 402),
+                  (300, 406), (301, 160), (305, 142), (312, 129)]),
+    ]),
+    "nuthatch_tree": ("the nuthatch on the tree trunk", [
+        ("poly", [(415, 198), (431, 213), (451, 244), (476, 279), (496, 318),
+                  (511, 333), (526, 344), (552, 369), (525, 366), (505, 373),
+                  (470, 379), (440, 376), (424, 361), (414, 330), (409, 290),
+                  (409, 250), (411, 214)]),
+    ]),
+    "ladybird": ("the ladybird on the grass stem", [
+        ("poly", [(671, 330), (679, 300), (699, 286), (725, 282), (751, 289),
+                  (766, 307), (771, 335), (763, 356), (736, 366), (726, 391),
+                  (704, 391), (694, 371), (679, 356)]),
+    ]),
+    "coffee": ("the spoon on the saucer", [
+        ("poly", [(408, 65), (421, 69), (423, 78), (411, 110), (401, 160),
+                  (393, 200), (389, 229), (401, 249), (408, 285), (401, 316),
+                  (381, 328), (349, 328), (329, 316), (324, 290), (329, 261),
+                  (344, 244), (369, 237), (377, 224), (384, 190), (394, 140),
+                  (399, 100), (401, 74)]),
+    ]),
+}
+
+CENTRE_MASKS = {128: 64, 256: 128, 512: 256}
+
+
+def draw_mask(size: tuple[int, int], shapes, dilate: int = DILATE) -> Image.Image:
+    m = Image.new("L", size, 0)
+    d = ImageDraw.Draw(m)
+    for kind, pts in shapes:
+        if kind == "poly":
+            d.polygon(pts, fill=255)
+        elif kind == "ellipse":
+            d.ellipse(pts, fill=255)
+        else:
+            raise ValueError(kind)
+    if dilate:
+        # disk-shaped dilation (PIL MaxFilter is square); pure numpy for
+        # determinism.
+        a = np.asarray(m) > 0
+        out = a.copy()
+        h, w = a.shape
+        for dy in range(-dilate, dilate + 1):
+            for dx in range(-dilate, dilate + 1):
+                if dx * dx + dy * dy > dilate * dilate:
+                    continue
+                src = a[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+                out[max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)] |= src
+        m = Image.fromarray((out * 255).astype(np.uint8), "L")
+    return m
+
+
+def centre_mask(size: int, hole: int) -> Image.Image:
+    a = np.zeros((size, size), np.uint8)
+    o = (size - hole) // 2
+    a[o:o + hole, o:o + hole] = 255
+    return Image.fromarray(a, "L")
+
+
+def n_components(mask: Image.Image) -> int:
+    from scipy import ndimage
+    return int(ndimage.label(np.asarray(mask) > 0)[1])
+
+
+# ----------------------------------------------------------------- writers
+def save_png(im: Image.Image, path: Path) -> None:
+    im.save(path, format="PNG", optimize=False, compress_level=9)
+
+
+def save_jpeg(im: Image.Image, path: Path) -> None:
+    im.save(path, format="JPEG", quality=JPEG_QUALITY, optimize=False,
+            progressive=False, subsampling=2)
+
+
+def md_escape(s: str) -> str:
+    return s.replace("|", "\\|")
+
+
+def write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def main() -> None:
+    slugs = [e[0] for e in IMAGES]
+    assert len(set(slugs)) == len(slugs), "duplicate slug"
+    assert set(HELDOUT) <= set(slugs)
+    assert set(OBJECT_MASKS) <= set(slugs)
+    img_dir, mask_dir = DATA / "images", DATA / "masks"
+    img_dir.mkdir(parents=True, exist_ok=True)
+    mask_dir.mkdir(parents=True, exist_ok=True)
+    # drop stale generated files
+    for p in list(img_dir.glob("*.jpg")) + list(mask_dir.glob("*.png")):
+        p.unlink()
+
+    records = []
+    sizes = {}
+    with tempfile.TemporaryDirectory(prefix="nplib_data_") as tmp:
+        pkgs = fetch_packages(Path(tmp))
+        for slug, what, kind, source, origin, author, lic in IMAGES:
+            im = resize_long_side(load_source(source, origin, pkgs))
+            path = img_dir / f"{slug}.jpg"
+            save_jpeg(im, path)
+            sizes[slug] = im.size
+            split = "heldout" if slug in HELDOUT else "train"
+            records.append({
+                "file": f"images/{slug}.jpg", "slug": slug, "shows": what,
+                "kind": kind, "source": source_version(source, pkgs),
+                "origin": origin, "author": author, "license": lic,
+                "split": split, "width": im.size[0], "height": im.size[1],
+            })
+            print(f"wrote {path.relative_to(ROOT)}  {im.size[0]}x{im.size[1]}  "
+                  f"{lic}  {split}")
+
+    # --- masks
+    for size, hole in CENTRE_MASKS.items():
+        path = mask_dir / f"centre_{size}.png"
+        save_png(centre_mask(size, hole), path)
+        print(f"wrote {path.relative_to(ROOT)}  {size}x{size}, {hole}x{hole} hole")
+    mask_rows = []
+    for slug, (what, shapes) in OBJECT_MASKS.items():
+        m = draw_mask(sizes[slug], shapes)
+        frac = float((np.asarray(m) > 0).mean())
+        ncomp = n_components(m)
+        a = np.asarray(m) > 0
+        border = bool(a[0].any() or a[-1].any() or a[:, 0].any() or a[:, -1].any())
+        assert frac < 0.25, (slug, frac)
+        path = mask_dir / f"{slug}_object.png"
+        save_png(m, path)
+        split = "heldout" if slug in HELDOUT else "train"
+        mask_rows.append((slug, what, m.size, frac, ncomp, border, split))
+        print(f"wrote {path.relative_to(ROOT)}  {m.size[0]}x{m.size[1]}  "
+              f"hole {100 * frac:.1f}%  {ncomp} hole(s)"
+              f"{'  touches border' if border else ''}")
+    assert any(r[5] for r in mask_rows) and any(r[4] >= 2 for r in mask_rows)
+
+    # --- split + machine-readable records
+    split = {"train": [s for s in slugs if s not in HELDOUT],
+             "heldout": [s for s in slugs if s in HELDOUT]}
+    write_text(DATA / "split.json", json.dumps(split, indent=2) + "\n")
+    write_text(DATA / "images.json",
+               json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote data/split.json  ({len(split['train'])} train, "
+          f"{len(split['heldout'])} heldout)")
+    print("wrote data/images.json")
+
+    # --- LICENSES.md
+    lines = [
+        "# Photos in `data/images/`: sources and licences",
+        "",
+        "Rebuild everything in `data/` (images, masks, `images.json`, "
+        "`split.json`, this file) with",
+        "",
+        "    python scripts/build_data.py",
+        "",
+        "The photos come from scikit-image and scikit-learn (bundled sample "
+        "images) and from Debian wallpaper packages (fetched with "
+        "`apt-get download`); nothing is downloaded from the web. Each photo "
+        "was modified only by converting to RGB, reducing the long side to at "
+        f"most {MAX_SIDE} px (Lanczos) and re-encoding as JPEG (quality "
+        f"{JPEG_QUALITY}).",
+        "",
+        "**Each image stays under its own licence**, listed below; the "
+        "project's code licence does not apply to them. In particular the "
+        "GPL-2.0-or-later images (from `mate-backgrounds`) and the CC-BY-SA "
+        "images remain under those licences (share-alike), and CC-BY / "
+        "CC-BY-SA images require attribution to the author named here. "
+        "Licences were checked in each function's docstring "
+        "(scikit-image), `sklearn/datasets/images/README.txt` (scikit-learn) "
+        "and `usr/share/doc/<package>/copyright` (Debian; for `lxqt-themes` "
+        "also `usr/share/lxqt/wallpapers/License`).",
+        "",
+        f"Split: {len(split['train'])} train / {len(split['heldout'])} "
+        "held-out (fixed list in `scripts/build_data.py`; also in "
+        "`split.json`). Machine-readable copy: `images.json`.",
+        "",
+        "| file | shows | source (version) | original path / function | author "
+        "| licence (SPDX) | split |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        lines.append("| " + " | ".join(md_escape(x) for x in [
+            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
+            r["author"], r["license"], r["split"]]) + " |")
+    lines += ["", "Licence texts:", ""]
+    for lic in sorted({r["license"] for r in records}):
+        lines.append(f"- {lic}: {LICENSE_URLS[lic]}")
+    lines += [
+        "",
+        "Notes:",
+        "",
+        "- `lxqt-themes`: Debian's copyright file gives `Files: *` as "
+        "LGPL-2.1+, while the upstream `wallpapers/License` file (shipped in "
+        "the package) says the wallpapers are CC-BY-SA-3.0 and credits "
+        "stefonarch for these photos; we follow the more specific upstream "
+        "file. Both allow redistribution.",
+        "- scikit-learn's README credits \"danielbuechele\" for both images, "
+        "but the flower's Flickr URL is that of user \"vultilion\".",
+        "- Masks in `data/masks/` are generated by the script (no licence "
+        "restrictions beyond the project's own).",
+        "",
+    ]
+    write_text(DATA / "LICENSES.md", "\n".join(lines))
+    print("wrote data/LICENSES.md")
+
+    # --- masks README
+    ml = [
+        "# Masks",
+        "",
+        "8-bit grayscale PNG, **255 (white) = hole** to be filled, "
+        "**0 (black) = known** pixels. Generated by `scripts/build_data.py`.",
+        "",
+        "## Centre holes (the paper's protocol)",
+        "",
+        "| file | size | hole |",
+        "|---|---|---|",
+    ]
+    for size, hole in CENTRE_MASKS.items():
+        o = (size - hole) // 2
+        ml.append(f"| `centre_{size}.png` | {size}x{size} | {hole}x{hole} "
+                  f"square, rows/cols {o}..{o + hole - 1} |")
+    ml += [
+        "",
+        "Use with a centre crop of the same size (e.g. resize the short side "
+        "of a photo to 128/256/512 and centre-crop).",
+        "",
+        "## Object removal",
+        "",
+        "`<slug>_object.png` has exactly the size of `images/<slug>.jpg`. "
+        "Shapes are hand-placed polygons (coordinates in the script), "
+        f"dilated by {DILATE} px so the object's edge is inside the hole.",
+        "",
+        "| file | removes | size | hole area | holes | touches border | split |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for slug, what, size, frac, ncomp, border, sp in mask_rows:
+        ml.append(f"| `{slug}_object.png` | {what} | {size[0]}x{size[1]} | "
+                  f"{100 * frac:.1f}% | {ncomp} | {'yes' if border else 'no'} "
+                  f"| {sp} |")
+    ml.append("")
+    write_text(mask_dir / "README.md", "\n".join(ml))
+    print("wrote data/masks/README.md")
+    total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
+    print(f"data/ total: {total / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
