@@ -18,6 +18,8 @@ import torch
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask
+from nplib.neural_patch import texture_inpaint
+from nplib.patchmatch import inpaint_patchmatch
 
 Method = Callable[..., np.ndarray]
 
@@ -32,15 +34,26 @@ def _diffusion(
     return diffusion_fill(image, mask, device=device)
 
 
-#: name -> (function, one-line description). Later modules add patchmatch, content,
-#: texture and full.
+def _patchmatch(
+    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device
+) -> np.ndarray:
+    return inpaint_patchmatch(image, mask, seed=seed)
+
+
+def _texture(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
+    return texture_inpaint(image, mask, seed=seed, device=device)
+
+
+#: name -> (function, one-line description)
 METHODS: dict[str, tuple[Method, str]] = {
     "mean": (_mean, "fill the hole with the mean colour of the known pixels"),
     "diffusion": (_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
+    "patchmatch": (_patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)"),
+    "texture": (_texture, "neural patch optimisation at one scale, from a diffusion fill"),
 }
 
 #: The method used when none is named: the best one available.
-DEFAULT_METHOD = "diffusion"
+DEFAULT_METHOD = "patchmatch"
 
 
 def seed_everything(seed: int) -> None:

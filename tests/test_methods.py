@@ -16,7 +16,7 @@ def holed(photo):
     return photo, mask
 
 
-@pytest.mark.parametrize("method", ["mean", "diffusion"])
+@pytest.mark.parametrize("method", ["mean", "diffusion", "patchmatch"])
 def test_known_pixels_bit_identical(holed, method):
     image, mask = holed
     out = nplib.inpaint(image, mask, method)

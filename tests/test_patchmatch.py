@@ -1,0 +1,141 @@
+"""Tests of nplib.patchmatch: the NNF against brute force, and the inpainting's contract."""
+
+import numpy as np
+import pytest
+
+from nplib.baselines import mean_fill
+from nplib.metrics import psnr
+from nplib.patchmatch import inpaint_patchmatch, nnf, nnf_to_rgb, patch_distance, reconstruct
+
+
+def texture(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """Random noise on top of stripes and a gradient: structured, but with unique patches."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[:h, :w]
+    base = (
+        0.5 + 0.25 * np.sin(x / 2.0)[..., None] * np.array([1.0, 0.5, -0.5]) + 0.002 * y[..., None]
+    )
+    return np.clip(base + 0.2 * rng.random((h, w, 3)), 0, 1).astype(np.float32)
+
+
+def brute_force(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    """Exact smallest SSD of every patch of a over all patches of b."""
+    h, w = b.shape[:2]
+    best = np.full(a.shape[:2], np.inf)
+    ys, xs = np.mgrid[: a.shape[0], : a.shape[1]]
+    for sy in range(h):
+        for sx in range(w):
+            off = np.stack([sy - ys, sx - xs], axis=-1)
+            best = np.minimum(best, patch_distance(a, b, off, p))
+    return best
+
+
+def test_nnf_close_to_brute_force():
+    b = texture(24, 24, seed=1)
+    noise = 0.05 * np.random.default_rng(1).random((24, 24, 3), np.float32)
+    a = np.concatenate([b[:, 12:], b[:, :12]], axis=1) + noise  # halves swapped, noisy
+    off, dist = nnf(a, b, patch_size=5, iters=5, seed=0)
+    assert off.shape == (24, 24, 2) and dist.shape == (24, 24)
+    np.testing.assert_allclose(dist, patch_distance(a, b, off, 5), rtol=1e-4, atol=1e-4)
+    best = brute_force(a, b, 5)
+    close = dist <= best * 1.05 + 1e-4
+    assert close.mean() > 0.9, f"only {close.mean():.0%} of the pixels found a near-best match"
+
+
+def test_nnf_finds_known_shift_exactly():
+    big = texture(60, 60, seed=2)
+    a, b = big[8:48, 4:44], big[5:45, 9:49]  # a[y, x] = b[y + 3, x - 5]
+    off, dist = nnf(a, b, patch_size=5, iters=5, seed=0)
+    inner = (slice(2, 35), slice(7, 38))  # patches that lie fully in the shared part
+    assert (off[inner] == (3, -5)).all()
+    assert (dist[inner] == 0).all()
+    np.testing.assert_array_equal(reconstruct(b, off, 5)[4:33, 9:36], a[4:33, 9:36])
+
+
+def test_propagation_and_random_search_each_lower_the_energy():
+    big = texture(60, 60, seed=3)
+    a, b = big[:48, :48], big[12:, 12:]
+    energy = {}
+    nnf(
+        a,
+        b,
+        patch_size=5,
+        iters=2,
+        seed=0,
+        callback=lambda i, s, o, d: energy.setdefault((i, s), d.mean()),
+    )
+    init, prop, search = energy[0, "init"], energy[1, "propagation"], energy[1, "search"]
+    assert prop < 0.9 * init
+    assert search < prop
+    assert energy[2, "search"] < energy[2, "propagation"]
+
+
+def test_nnf_respects_valid_b_and_seed():
+    a, b = texture(30, 30, seed=4), texture(30, 30, seed=5)
+    valid = np.zeros((30, 30), bool)
+    valid[:, 15:] = True
+    off, _ = nnf(a, b, patch_size=5, iters=3, seed=7, valid_b=valid)
+    assert ((np.arange(30)[None, :] + off[..., 1]) >= 15).all()
+    again, _ = nnf(a, b, patch_size=5, iters=3, seed=7, valid_b=valid)
+    np.testing.assert_array_equal(off, again)
+
+
+def test_reconstruct_identity_returns_the_image():
+    b = texture(21, 17, seed=6)
+    np.testing.assert_array_equal(reconstruct(b, np.zeros((21, 17, 2), int), 7), b)
+
+
+def test_nnf_to_rgb_codes_direction_and_length():
+    off = np.array([[[0, 0], [0, 4], [0, -4], [0, 2]]])
+    rgb = nnf_to_rgb(off)
+    assert rgb.shape == (1, 4, 3) and (rgb[0, 0] == 0).all()
+    assert not np.allclose(rgb[0, 1], rgb[0, 2])  # opposite directions, different hues
+    np.testing.assert_allclose(rgb[0, 3], rgb[0, 1] / 2, atol=1e-6)  # half the length
+
+
+def check_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    out = inpaint_patchmatch(image, mask, seed=0)
+    assert out.shape == image.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    return out
+
+
+def test_inpaint_keeps_known_pixels_and_is_deterministic():
+    image = texture(64, 64, seed=8)
+    mask = np.zeros((64, 64), bool)
+    mask[20:40, 24:44] = True
+    out = check_fill(image, mask)
+    np.testing.assert_array_equal(out, inpaint_patchmatch(image, mask, seed=0))
+
+
+@pytest.mark.parametrize(
+    "shape, holes",
+    [
+        ((50, 70), [(slice(0, 12), slice(30, 50))]),  # touches the top border
+        ((64, 64), [(slice(40, 64), slice(40, 64))]),  # a corner
+        ((61, 93), [(slice(10, 20), slice(10, 25)), (slice(35, 50), slice(60, 80))]),  # two holes
+    ],
+)
+def test_inpaint_border_several_holes_odd_sizes(shape, holes):
+    image = texture(*shape, seed=9)
+    mask = np.zeros(shape, bool)
+    for hole in holes:
+        mask[hole] = True
+    out = check_fill(image, mask)
+    assert psnr(out, image, mask) > psnr(mean_fill(image, mask), image, mask)
+
+
+def test_inpaint_beats_mean_fill_on_a_texture():
+    y, x = np.mgrid[:96, :96]
+    stripes = 0.5 + 0.4 * np.sin(2 * np.pi * (x + y) / 12.0)
+    image = np.stack([stripes, 1 - stripes, 0.5 + 0 * stripes], -1).astype(np.float32)
+    mask = np.zeros((96, 96), bool)
+    mask[30:62, 34:66] = True
+    out = check_fill(image, mask)
+    assert psnr(out, image, mask) > psnr(mean_fill(image, mask), image, mask) + 6
+
+
+def test_inpaint_rejects_images_smaller_than_a_patch():
+    with pytest.raises(ValueError):
+        inpaint_patchmatch(np.zeros((5, 40, 3), np.float32), np.ones((5, 40), bool))
