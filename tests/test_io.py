@@ -100,3 +100,12 @@ def test_save_is_atomic_on_failure(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(InputError, match="unknown image format"):
         save_image(tmp_path / "out.xyz", np.zeros((4, 4, 3), np.float32))
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    path = save_image(tmp_path / "p.png", np.zeros((2, 2, 3), np.float32))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
