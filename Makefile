@@ -23,6 +23,10 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# NPLIB_QUICK=1 shrinks the heavier notebooks (smaller images, fewer iterations)
+NPLIB_QUICK ?= 1
+export NPLIB_QUICK
+
 test: setup lint
 	$(BIN)/python -m pytest tests $(wildcard notebooks/*.ipynb) --nbval-lax -p no:cacheprovider
 
@@ -34,4 +38,4 @@ data: setup
 	$(BIN)/python scripts/build_data.py
 
 clean:
-	rm -rf outputs notebooks/outputs .pytest_cache
+	rm -rf outputs notebooks/outputs .pytest_cache tests/artifacts
