@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nplib import data
 from nplib import neural_patch as npm
 from nplib.vgg import STRIDES, load_vgg
 
@@ -70,10 +71,7 @@ def test_conv_matching_equals_brute_force_on_random_features(patch_size, stride)
 
 
 def test_conv_matching_equals_brute_force_on_vgg_features():
-    skimage = pytest.importorskip("skimage")
-    from skimage.transform import resize
-
-    img = resize(skimage.data.astronaut(), (96, 96), anti_aliasing=True).astype(np.float32)
+    img = data.centre_crop(data.load_image("astronaut"), 96)
     mask = torch.zeros(96, 96, dtype=torch.bool)
     mask[32:64, 36:60] = True
     x = torch.from_numpy(img).permute(2, 0, 1)[None]
@@ -152,10 +150,7 @@ def test_tv_and_content_formulas():
 
 
 def _photo(n=96):
-    skimage = pytest.importorskip("skimage")
-    from skimage.transform import resize
-
-    img = resize(skimage.data.chelsea(), (n, n), anti_aliasing=True).astype(np.float32)
+    img = data.centre_crop(data.load_image("chelsea"), n)
     mask = np.zeros((n, n), bool)
     mask[n // 3 : 2 * n // 3, n // 3 : 2 * n // 3] = True
     return img, mask
