@@ -1,0 +1,144 @@
+"""Benchmark: the full pipeline against its parts and its peers, in one run on one machine.
+
+Cases (held-out photos only):
+- "centre 512": 512x512 centre crops of held-out photos with a 256x256 centre hole
+  (the paper's Figure 1 setting);
+- "object": held-out photos at their bundled size (long side 1024) with their
+  hand-made object-removal masks.
+
+Methods: nplib's ``full`` (defaults), ``content``, ``texture`` (single scale),
+``patchmatch``, the C++ ``pypatchmatch`` and OpenCV Telea, plus speed/quality
+variants of ``full`` (``--variants``) from the slow reference (100 L-BFGS
+iterations per level, matches recomputed every iteration, wide context at every
+level) to the defaults, so that ``benchmarks/README.md`` can say what each change
+bought.
+
+Every (method, case) runs in a fresh subprocess: "peak MB" is that process's peak
+resident set size (``ru_maxrss``) minus its size just before the first call, i.e.
+the memory the method needed beyond the loaded libraries and images. Time is the
+median of ``--repeats`` calls per image, then the median over images; PSNR and
+LPIPS (AlexNet, on the hole's bounding box) are averaged over images.
+
+    .venv/bin/python benchmarks/bench_pipeline.py              # methods, both cases
+    .venv/bin/python benchmarks/bench_pipeline.py --variants   # the speed-up ladder
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+from nplib import data
+from nplib.lpips import lpips
+from nplib.metrics import psnr
+
+CENTRE = ["house_dogs", "wall_clock", "storm_road"]
+OBJECT = ["house_dogs", "ladybird"]
+METHODS = ["full", "content", "texture", "patchmatch", "pypatchmatch", "telea"]
+
+#: The ladder from the slow reference to the defaults: synthesize() keyword arguments.
+VARIANTS = {
+    "slow reference: 100 its/level, rematch every it, wide context": dict(
+        iters=(100, 100, 100), rematch_every=1, fine_margin=None),
+    "rematch every 10 its": dict(iters=(100, 100, 100), rematch_every=10, fine_margin=None),
+    "+ narrow context at fine levels": dict(iters=(100, 100, 100), rematch_every=10),
+    "+ fewer its at fine levels (100/30/10)": dict(iters=(100, 30, 10), rematch_every=10),
+    "defaults": dict(),
+}  # fmt: skip
+
+
+def cases(kind: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    if kind == "centre 512":
+        return [(s, data.centre_crop(data.load_image(s), 512), data.centre_mask(512, 512))
+                for s in CENTRE]
+    return [(s, data.load_image(s), data.load_mask(f"{s}_object")) for s in OBJECT]
+
+
+def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    if method in VARIANTS:
+        from nplib.synthesis import synthesize
+
+        return synthesize(image, mask, progress=False, **VARIANTS[method])[0]
+    if method in ("pypatchmatch", "telea"):
+        u8 = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+        m8 = mask.astype(np.uint8) * 255
+        if method == "pypatchmatch":
+            import patchmatch
+
+            patchmatch.set_random_seed(0)
+            out = patchmatch.inpaint(u8, m8, patch_size=3)
+        else:
+            import cv2
+
+            out = cv2.inpaint(u8, m8, 3, cv2.INPAINT_TELEA)
+        return np.where(mask[..., None], out.astype(np.float32) / 255, image)
+    import nplib
+
+    return nplib.inpaint(image, mask, method, seed=0)
+
+
+def worker(method: str, kind: str, repeats: int) -> dict:
+    """Run one method on one case kind in this (fresh) process; return its numbers."""
+    items = cases(kind)
+    run(method, *items[0][1:]) if method in ("pypatchmatch", "telea") else None  # warm imports
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times, psnrs, lpipses = [], [], []
+    for _, image, mask in items:
+        per_image = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out = run(method, image, mask)
+            per_image.append(time.perf_counter() - t0)
+        times.append(statistics.median(per_image))
+        psnrs.append(psnr(out, image, mask))
+        lpipses.append(lpips(out, image, mask))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"time": statistics.median(times), "peak_mb": (peak - before) / 1024,
+            "psnr": float(np.mean(psnrs)), "lpips": float(np.mean(lpipses))}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no GPU"
+    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads), numpy {np.__version__}, {gpu}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variants", action="store_true", help="run the speed-up ladder of full")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cases", nargs="+", default=["centre 512", "object"])
+    ap.add_argument("--worker", nargs=2, metavar=("METHOD", "CASE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(*args.worker, args.repeats)))
+        return
+    methods = list(VARIANTS) if args.variants else METHODS
+    print(f"machine: {machine()}\n")
+    print("| case | method | time (s, median) | peak MB | hole PSNR (dB) | hole LPIPS |")
+    print("|---|---|---|---|---|---|")
+    for kind in args.cases:
+        for method in methods:
+            reps = 1 if method.startswith("slow") else args.repeats
+            proc = subprocess.run(
+                [sys.executable, __file__, "--worker", method, kind, "--repeats", str(reps)],
+                capture_output=True, text=True, check=True)
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"| {kind} | {method} | {r['time']:.2f} | {r['peak_mb']:.0f} | "
+                  f"{r['psnr']:.2f} | {r['lpips']:.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

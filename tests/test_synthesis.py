@@ -1,0 +1,63 @@
+"""The multi-scale pipeline: any size, border and several holes, exact composite, limits."""
+
+import numpy as np
+import pytest
+
+from nplib import synthesis
+from nplib.io import InputError
+from nplib.synthesis import num_levels, synthesize
+
+
+def _check(image, mask, out):
+    assert out.shape == image.shape and out.dtype == np.float32
+    assert np.array_equal(out[~mask], image[~mask])
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    assert not np.allclose(out[mask], image[mask], atol=1e-3)
+
+
+def test_levels_follow_the_hole_size():
+    mask = np.zeros((600, 600), bool)
+    mask[100:160, 100:130] = True
+    assert num_levels(mask) == 1
+    mask[100:356, 100:300] = True  # 256 px tall
+    assert num_levels(mask) == 3
+
+
+def test_odd_size_with_border_hole_and_two_holes(photo):
+    image = photo[:97, :131].copy()
+    mask = np.zeros(image.shape[:2], bool)
+    mask[0:20, 40:70] = True  # touches the top border
+    mask[60:80, 100:131] = True  # touches the right border, a second hole
+    out, stages = synthesize(image, mask, start="diffusion", iters=(3,), progress=False)
+    _check(image, mask, out)
+    assert all(st.history[-1]["E"] <= st.history[0]["E"] for st in stages)
+
+
+def test_three_levels_sizes_double(photo):
+    image = photo.copy()
+    mask = np.zeros(image.shape[:2], bool)
+    mask[60:200, 70:190] = True  # 140 px: three levels down to a 35 px hole
+    out, stages = synthesize(image, mask, start="mean", levels=3, iters=(2, 1, 1),
+                             progress=False)
+    _check(image, mask, out)
+    heights = [s.size[0] for s in stages]
+    assert heights[1] == 2 * heights[0] and heights[2] == 2 * heights[1]
+
+
+def test_hole_in_a_large_image_costs_only_its_window(photo):
+    big = np.zeros((3000, 4000, 3), np.float32)
+    big[1000:1256, 2000:2256] = photo
+    mask = np.zeros(big.shape[:2], bool)
+    mask[1100:1140, 2100:2150] = True
+    out, stages = synthesize(big, mask, start="diffusion", iters=(2,), progress=False)
+    _check(big, mask, out)
+    assert max(stages[-1].size) < 200
+
+
+def test_too_large_hole_is_refused_with_the_limit(monkeypatch):
+    image = np.zeros((300, 300, 3), np.float32)
+    mask = np.zeros((300, 300), bool)
+    mask[10:290, 10:290] = True
+    monkeypatch.setattr(synthesis, "MAX_WINDOW_PIXELS", 200 * 200)
+    with pytest.raises(InputError, match="megapixel limit"):
+        synthesize(image, mask, progress=False)
