@@ -16,10 +16,12 @@ import numpy as np
 import torch
 
 from nplib.baselines import diffusion_fill, mean_fill
+from nplib.content import content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask
 from nplib.neural_patch import texture_inpaint
 from nplib.patchmatch import inpaint_patchmatch
+from nplib.synthesis import synthesize
 
 Method = Callable[..., np.ndarray]
 
@@ -44,16 +46,26 @@ def _texture(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.de
     return texture_inpaint(image, mask, seed=seed, device=device)
 
 
+def _content(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
+    return content_inpaint(image, mask, seed=seed, device=device)
+
+
+def _full(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
+    return synthesize(image, mask, device=device)[0]
+
+
 #: name -> (function, one-line description)
 METHODS: dict[str, tuple[Method, str]] = {
     "mean": (_mean, "fill the hole with the mean colour of the known pixels"),
     "diffusion": (_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
     "patchmatch": (_patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)"),
     "texture": (_texture, "neural patch optimisation at one scale, from a diffusion fill"),
+    "content": (_content, "the content network alone (context encoder, L2 + adversarial)"),
+    "full": (_full, "the paper: content network, then multi-scale neural patch synthesis"),
 }
 
 #: The method used when none is named: the best one available.
-DEFAULT_METHOD = "patchmatch"
+DEFAULT_METHOD = "full"
 
 
 def seed_everything(seed: int) -> None:
