@@ -57,11 +57,11 @@ VARIANTS = {
 }  # fmt: skip
 
 
-def cases(kind: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def cases(kind: str, limit: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     if kind == "centre 512":
         return [(s, data.centre_crop(data.load_image(s), 512), data.centre_mask(512, 512))
-                for s in CENTRE]
-    return [(s, data.load_image(s), data.load_mask(f"{s}_object")) for s in OBJECT]
+                for s in CENTRE[:limit]]
+    return [(s, data.load_image(s), data.load_mask(f"{s}_object")) for s in OBJECT[:limit]]
 
 
 def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -87,9 +87,9 @@ def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return nplib.inpaint(image, mask, method, seed=0)
 
 
-def worker(method: str, kind: str, repeats: int) -> dict:
+def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
     """Run one method on one case kind in this (fresh) process; return its numbers."""
-    items = cases(kind)
+    items = cases(kind, limit)
     run(method, *items[0][1:]) if method in ("pypatchmatch", "telea") else None  # warm imports
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times, psnrs, lpipses = [], [], []
@@ -120,10 +120,11 @@ def main() -> None:
     ap.add_argument("--variants", action="store_true", help="run the speed-up ladder of full")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cases", nargs="+", default=["centre 512", "object"])
+    ap.add_argument("--images", type=int, default=None, help="use only the first N photos")
     ap.add_argument("--worker", nargs=2, metavar=("METHOD", "CASE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.repeats)))
+        print(json.dumps(worker(*args.worker, args.repeats, args.images)))
         return
     methods = list(VARIANTS) if args.variants else METHODS
     print(f"machine: {machine()}\n")
@@ -133,7 +134,8 @@ def main() -> None:
         for method in methods:
             reps = 1 if method.startswith("slow") else args.repeats
             proc = subprocess.run(
-                [sys.executable, __file__, "--worker", method, kind, "--repeats", str(reps)],
+                [sys.executable, __file__, "--worker", method, kind, "--repeats", str(reps)]
+                + (["--images", str(args.images)] if args.images else []),
                 capture_output=True, text=True, check=True)
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"| {kind} | {method} | {r['time']:.2f} | {r['peak_mb']:.0f} | "
