@@ -304,18 +304,21 @@ def inpaint_patchmatch(
     image: np.ndarray,
     mask: np.ndarray,
     patch_size: int = 7,
-    em_iters: int = 4,
+    em_iters: int = 3,
+    coarse_em_iters: int = 6,
     search_iters: int = 2,
     seed: int = 0,
 ) -> np.ndarray:
     """Fill the hole by multi-scale patch synthesis (Wexler et al. 2007) with PatchMatch.
 
     Coarse to fine over a pyramid whose coarsest hole is at most ~``2 * patch_size``
-    pixels thick, started from a membrane (diffusion) fill. At every level,
-    ``em_iters`` times: search the nearest known patch of every patch touching the
-    hole (:func:`nnf`'s PatchMatch, ``search_iters`` iterations, warm-started),
-    then vote. The field is upsampled to start the next level. Known pixels are
-    returned unchanged; the result is deterministic for a given ``seed``.
+    pixels thick, started from an onion-peel fill. At every level, ``coarse_em_iters``
+    times (``em_iters`` at the finest level): search the nearest known patch of every
+    patch touching the hole (:func:`nnf`'s PatchMatch, ``search_iters`` iterations,
+    warm-started), then vote. The field is upsampled to start the next level. Coarse
+    levels fix the layout of the fill, which the finest level only refines, so they
+    get more iterations (cheap there); on the benchmark this beats 4 at every level.
+    Known pixels are returned unchanged; the result is deterministic for a given ``seed``.
     """
     image = np.asarray(image, np.float32)
     mask = np.asarray(mask, bool)
@@ -350,7 +353,7 @@ def inpaint_patchmatch(
         bp = _patches(known_img, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
             x = _fill(known_img, hole, bp, qyx, src, patch_size)
-        for _ in range(em_iters):
+        for _ in range(em_iters if depth == 0 else coarse_em_iters):
             aq = _patches(x, patch_size, qy, qx)
             src, _ = _search(aq, bp, qyx, src, ok_b, search_iters, rng)
             x = _fill(known_img, hole, bp, qyx, src, patch_size)

@@ -109,6 +109,17 @@ def test_inpaint_keeps_known_pixels_and_is_deterministic():
     np.testing.assert_array_equal(out, inpaint_patchmatch(image, mask, seed=0))
 
 
+def test_inpaint_coarse_em_iters_only_act_below_the_finest_level():
+    image = texture(64, 64, seed=8)
+    small, large = np.zeros((64, 64), bool), np.zeros((64, 64), bool)
+    small[28:36, 28:36] = True  # thin enough for a single level: no coarse level
+    large[16:48, 16:48] = True  # needs a pyramid
+    for mask, same in ((small, True), (large, False)):
+        a = inpaint_patchmatch(image, mask, coarse_em_iters=1)
+        b = inpaint_patchmatch(image, mask, coarse_em_iters=3)
+        assert np.array_equal(a, b) == same
+
+
 @pytest.mark.parametrize(
     "shape, holes",
     [
