@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nplib.io import hole_bbox
+
 
 def mean_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Every hole pixel gets the mean colour of the known pixels."""
@@ -45,9 +47,8 @@ def diffusion_fill(
     box plus a one-pixel frame matters (the solution depends on the boundary values
     alone), so the work scales with the hole, not the image.
     """
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    top, left = max(rows[0] - 1, 0), max(cols[0] - 1, 0)
-    bottom, right = rows[-1] + 2, cols[-1] + 2
+    top, bottom, left, right = hole_bbox(mask)
+    top, left, bottom, right = max(top - 1, 0), max(left - 1, 0), bottom + 1, right + 1
     out = image.copy()
     out[top:bottom, left:right] = _membrane(
         image[top:bottom, left:right], mask[top:bottom, left:right], iters_per_level, device

@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from nplib.baselines import diffusion_fill
 from nplib.data import DATA_DIR
 from nplib.device import pick_device
-from nplib.io import InputError, check_image, check_mask
+from nplib.io import InputError, check_image, check_mask, hole_bbox
 
 CHECKPOINT_DIR = DATA_DIR / "checkpoints"
 
@@ -325,8 +325,7 @@ def hole_window(mask: np.ndarray) -> tuple[int, int, int]:
     """(top, left, side) of the square window around the hole: twice its bounding box's
     longer side, centred on it, shifted to stay inside the image where the image is large
     enough (elsewhere the window reaches outside and is reflect-padded)."""
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    r0, r1, c0, c1 = hole_bbox(mask)
     side = max(2 * max(r1 - r0, c1 - c0), 8)
     h, w = mask.shape
 

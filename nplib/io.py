@@ -89,6 +89,12 @@ def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return mask
 
 
+def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """Bounding box ``(top, bottom, left, right)``, end-exclusive, of a mask's hole pixels."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
 def check_image(image: np.ndarray) -> np.ndarray:
     """Validate an in-memory image and return it as float32 (H, W, 3) in [0, 1]."""
     image = np.asarray(image)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nplib.device import pick_device
+from nplib.io import hole_bbox
 
 # LPIPS's input scaling layer: images in [-1, 1] -> (x - shift) / scale
 _SHIFT = torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1)
@@ -124,17 +125,17 @@ def _model(net: str, device: torch.device) -> LPIPS:
 
 
 def _hole_box(mask: np.ndarray, margin: int = 8, min_side: int = 64) -> tuple[slice, slice]:
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    top, bottom, left, right = hole_bbox(mask)
     h, w = mask.shape
 
     def span(lo: int, hi: int, n: int) -> slice:
-        lo, hi = lo - margin, hi + 1 + margin
+        lo, hi = lo - margin, hi + margin
         grow = max(0, min_side - (hi - lo))
         lo, hi = lo - grow // 2, hi + grow - grow // 2
         shift = max(0, -lo) - max(0, hi - n)
         return slice(max(0, lo + shift), min(n, hi + shift))
 
-    return span(rows[0], rows[-1], h), span(cols[0], cols[-1], w)
+    return span(top, bottom, h), span(left, right, w)
 
 
 def lpips(

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import InputError
+from nplib.io import InputError, hole_bbox
 from nplib.vgg import STRIDES, load_vgg
 
 #: The paper's texture layers (section 4).
@@ -217,8 +217,7 @@ def window(mask: np.ndarray, margin: int | None = None) -> tuple[slice, slice]:
 
     The default margin is max(32, half the hole's longer side), clipped to the image.
     """
-    ys, xs = np.nonzero(mask)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    y0, y1, x0, x1 = hole_bbox(mask)
     if margin is None:
         margin = max(32, max(y1 - y0, x1 - x0) // 2)
     h, w = mask.shape

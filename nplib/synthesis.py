@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import InputError
+from nplib.io import InputError, hole_bbox
 from nplib.neural_patch import ALPHA, BETA, optimise, window
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
@@ -70,8 +70,8 @@ class Level:
 
 def num_levels(mask: np.ndarray, coarsest_hole: int = COARSEST_HOLE) -> int:
     """Levels needed so that the hole's longer side is at most ``coarsest_hole`` at level 1."""
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    side = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    top, bottom, left, right = hole_bbox(mask)
+    side = max(bottom - top, right - left)
     return 1 + max(0, math.ceil(math.log2(side / coarsest_hole)))
 
 

@@ -109,3 +109,11 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_hole_bbox_is_end_exclusive():
+    from nplib.io import hole_bbox
+
+    mask = np.zeros((6, 5), bool)
+    mask[1, 2] = mask[3, 4] = True
+    assert hole_bbox(mask) == (1, 4, 2, 5)
