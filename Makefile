@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.nplib-installed
 
-.PHONY: setup demo test lint lab data clean
+.PHONY: setup demo test lint lab data figures clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,12 @@ lab: setup
 data: setup
 	$(BIN)/python -m pip install --quiet -e '.[data]'
 	$(BIN)/python scripts/build_data.py
+
+# the paper's table and figures 1-5 into figures/ (~25 min on 2 cores; resumable:
+# results are cached in figures/cache/, FIGURES_FLAGS=--recompute starts afresh)
+figures: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m nplib.reproduce --out figures $(FIGURES_FLAGS)
 
 clean:
 	rm -rf outputs notebooks/outputs .pytest_cache tests/artifacts

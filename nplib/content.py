@@ -269,11 +269,11 @@ def discriminator_loss(
 
 def save(path: str | os.PathLike, gen: Generator, meta: dict) -> None:
     """Ship the generator's weights only, in half precision, with its config and ``meta``."""
-    from nplib.io import _atomic_write
+    from nplib.io import atomic_write
 
     state = {k: v.detach().half().cpu() for k, v in gen.state_dict().items()}
     blob = {"config": asdict(gen.cfg), "weights": state, "meta": meta}
-    _atomic_write(Path(path), lambda tmp: torch.save(blob, tmp))
+    atomic_write(Path(path), lambda tmp: torch.save(blob, tmp))
 
 
 def load(name: str = "classroom-l2adv", device: str | torch.device | None = None) -> Generator:
@@ -372,29 +372,45 @@ def content_inpaint(
 # ----------------------------------------------------------------------------- evaluation
 
 
-@functools.lru_cache(maxsize=2)
-def heldout_crops(size: int = 128) -> np.ndarray:
-    """Deterministic evaluation crops of the held-out photos, (N, size, size, 3), N = 6 a photo.
+#: Crop boxes per held-out photo after the largest centred square, as (side, centre row,
+#: centre column) in fractions of the photo's short side and of its height / width:
+#: half-side squares at the centre and the four quarter points, then six more for the
+#: paper's table.
+CROP_BOXES = (
+    (0.5, 0.5, 0.5), (0.5, 0.25, 0.25), (0.5, 0.25, 0.75), (0.5, 0.75, 0.25),
+    (0.5, 0.75, 0.75), (0.5, 0.5, 0.25), (0.5, 0.5, 0.75), (0.5, 0.25, 0.5),
+    (0.5, 0.75, 0.5), (0.75, 0.375, 0.375), (0.75, 0.625, 0.625),
+)  # fmt: skip
 
-    Per photo: the largest centred square, and half-side squares at the centre and at the
-    four quarter points, each resized to ``size`` (Lanczos). Evaluate them with the paper's
-    centre hole (``nplib.data.centre_mask``).
+
+@functools.lru_cache(maxsize=4)
+def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
+    """Deterministic evaluation crops of the held-out photos, (N, size, size, 3).
+
+    ``per_photo`` (at most 12) boxes, the largest centred square then :data:`CROP_BOXES`,
+    are cut from every photo and resized to ``size`` (Lanczos): 6 a photo (54 crops) for
+    the content network's evaluation, 12 (108 crops) for the paper's table
+    (``nplib.reproduce``); the first six are the same in both. Evaluate them with the
+    paper's centre hole (``nplib.data.centre_mask``).
     """
     from PIL import Image
 
     from nplib.data import image_names, load_image
     from nplib.io import to_uint8
 
+    if not 1 <= per_photo <= 1 + len(CROP_BOXES):
+        raise ValueError(f"per_photo must be 1..{1 + len(CROP_BOXES)}, got {per_photo}")
     crops = []
     for slug in image_names("heldout"):
         image = load_image(slug)
         h, w = image.shape[:2]
         s = min(h, w)
         boxes = [((h - s) // 2, (w - s) // 2, s)]
-        for fy, fx in [(0.5, 0.5), (0.25, 0.25), (0.25, 0.75), (0.75, 0.25), (0.75, 0.75)]:
-            top = min(max(round(fy * h - s / 4), 0), h - s // 2)
-            left = min(max(round(fx * w - s / 4), 0), w - s // 2)
-            boxes.append((top, left, s // 2))
+        for frac, fy, fx in CROP_BOXES[: per_photo - 1]:
+            side = int(frac * s)
+            top = min(max(round(fy * h - frac * s / 2), 0), h - side)
+            left = min(max(round(fx * w - frac * s / 2), 0), w - side)
+            boxes.append((top, left, side))
         for top, left, side in boxes:
             pil = Image.fromarray(to_uint8(image[top : top + side, left : left + side]))
             crops.append(np.asarray(pil.resize((size, size), Image.LANCZOS), np.float32) / 255)

@@ -24,3 +24,35 @@ def image_row(images: list[np.ndarray], titles: list[str], suptitle: str, width:
     fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def image_grid(
+    rows: list[list[np.ndarray]],
+    col_titles: list[str],
+    row_titles: list[str],
+    suptitle: str,
+    captions: list[list[str]] | None = None,
+    width: float = 3.0,
+):
+    """A grid of images: one title per column, one label per row, a caption above.
+
+    ``captions`` (optional, same layout as ``rows``) are written under each image.
+    """
+    n, m = len(rows), len(col_titles)
+    fig, axes = plt.subplots(
+        n, m, figsize=(width * m, width * n + 0.8), squeeze=False, layout="constrained"
+    )
+    for i, (row, label) in enumerate(zip(rows, row_titles, strict=True)):
+        for j, img in enumerate(row):
+            ax = axes[i, j]
+            ax.imshow(np.clip(img, 0, 1), interpolation="lanczos")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(col_titles[j])
+            if j == 0:
+                ax.set_ylabel(label)
+            if captions is not None and captions[i][j]:
+                ax.set_xlabel(captions[i][j])
+    fig.suptitle(suptitle)
+    return fig

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +116,10 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: str | os.PathLike, write: Callable[[str], object]) -> None:
+    """Create ``path`` atomically: ``write(tmp)`` fills a temporary file beside it, then
+    it is renamed into place (on any error the temporary file is removed)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -139,7 +143,7 @@ def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
         raise InputError(f"unknown image format for output file: {path}")
     arr = np.asarray(image)
     pil = Image.fromarray(arr.astype(np.uint8) * 255 if arr.dtype == bool else to_uint8(arr))
-    _atomic_write(path, lambda tmp: pil.save(tmp, format=fmt))
+    atomic_write(path, lambda tmp: pil.save(tmp, format=fmt))
     return path
 
 
@@ -147,5 +151,5 @@ def save_figure(path: str | os.PathLike, fig) -> Path:
     """Save a matplotlib figure atomically (PNG unless the suffix says otherwise)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "png"
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=100, bbox_inches="tight"))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=100, bbox_inches="tight"))
     return path

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from nplib import content
 from nplib.data import image_names, load_image
-from nplib.io import _atomic_write, save_figure
+from nplib.io import atomic_write, save_figure
 from nplib.metrics import psnr
 
 
@@ -160,9 +160,9 @@ def train(
         state |= {"rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}
         if disc:
             state |= {"disc": disc.state_dict(), "opt_d": opt_d.state_dict()}
-        _atomic_write(state_path, lambda tmp: torch.save(state, tmp))
+        atomic_write(state_path, lambda tmp: torch.save(state, tmp))
         content.save(out / f"{name}.pt", gen, {"name": name, "step": step, "args": log["args"]})
-        _atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(log)))
+        atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(log)))
         if log["train"]:
             fig = plot_log(log, f"content network {name} (PAPER.md section 3)")
             save_figure(out / f"{name}.png", fig)

@@ -1,0 +1,143 @@
+"""nplib.reproduce: the paper's table and figures (run on tiny budgets; no peers needed)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from nplib import data, reproduce
+from nplib.content import heldout_crops
+from nplib.io import InputError, save_image
+
+
+def test_table_crops_are_108_and_extend_the_54():
+    crops = heldout_crops(128, reproduce.PER_PHOTO)
+    assert crops.shape == (108, 128, 128, 3)
+    assert len(reproduce.crop_names()) == 108
+    first_six = crops.reshape(9, 12, 128, 128, 3)[:, :6].reshape(54, 128, 128, 3)
+    np.testing.assert_array_equal(first_six, heldout_crops(128))
+    # no two crops are the same picture
+    flat = crops.reshape(108, -1)
+    assert len({row.tobytes() for row in flat}) == 108
+    with pytest.raises(ValueError, match="per_photo"):
+        heldout_crops(128, 13)
+
+
+def test_fill_keeps_known_pixels_and_names_missing_peers(monkeypatch, photo):
+    mask = data.centre_mask(*photo.shape[:2])
+    out = reproduce.fill("mean", photo, mask)
+    np.testing.assert_array_equal(out[~mask], photo[~mask])
+    monkeypatch.setitem(sys.modules, "cv2", None)  # "import cv2" now raises ImportError
+    with pytest.raises(InputError, match=r"telea needs the bench extra"):
+        reproduce.fill("telea", photo, mask)
+
+
+def test_evaluate_caches_rows_and_reuses_them(tmp_path, monkeypatch):
+    rows = reproduce.evaluate(["mean", "content-l2"], limit=2, cache=tmp_path, progress=False)
+    assert [(r["method"], r["crop"]) for r in rows] == [
+        ("mean", "coffee#0"), ("mean", "coffee#1"),
+        ("content-l2", "coffee#0"), ("content-l2", "coffee#1"),
+    ]  # fmt: skip
+    for r in rows:
+        assert set(r) == set(reproduce.FIELDS)
+        assert 0 < r["mean_l1_%"] < 100 and 5 < r["psnr_db"] < 60 and 0 <= r["lpips"] < 1
+    # the content network beats the mean colour on these crops
+    assert rows[2]["psnr_db"] > rows[0]["psnr_db"] and rows[3]["psnr_db"] > rows[1]["psnr_db"]
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("a cached row was recomputed")
+
+    monkeypatch.setattr(reproduce, "fill", no_compute)
+    again = reproduce.evaluate(["mean", "content-l2"], limit=2, cache=tmp_path, progress=False)
+    for a, b in zip(rows, again, strict=True):
+        assert a == pytest.approx(b)
+
+
+def test_evaluate_skips_a_truncated_cache_line(tmp_path):
+    reproduce.evaluate(["mean"], limit=2, cache=tmp_path, progress=False)
+    path = tmp_path / "table_rows.csv"
+    text = path.read_text()
+    path.write_text(text[: len(text) - 30])  # the last row cut mid-line, as a kill would
+    assert len(reproduce._read_rows(path)) == 1
+    rows = reproduce.evaluate(["mean"], limit=2, cache=tmp_path, progress=False)
+    assert len(rows) == 2
+
+
+def test_summary_and_markdown_put_the_paper_beside_ours():
+    rows = [
+        {"method": m, "crop": f"x#{i}", "mean_l1_%": 10.0 + i, "mean_l2_%": 2.0,
+         "psnr_db": 18.0 + i, "ssim": 0.5, "lpips": 0.3, "seconds": s}
+        for m in ("full", "mean") for i, s in enumerate((1.0, 3.0, 2.0))
+    ]  # fmt: skip
+    table = reproduce.summarise(rows)
+    assert [r["method"] for r in table] == ["mean", "full"]  # the paper's row order
+    full = table[1]
+    assert full["n"] == 3 and full["mean_l1_%"] == pytest.approx(11.0)
+    assert full["psnr_db"] == pytest.approx(19.0) and full["seconds"] == 2.0  # median
+    assert (full["paper_l1_%"], full["paper_l2_%"], full["paper_psnr_db"]) == (10.0, 2.2, 18.0)
+    assert table[0]["paper_label"] == ""
+    md = reproduce.table_markdown(table)
+    assert "| ours: content + multi-scale texture | 11.00 | 2.00 | 19.00 |" in md
+    assert "10.0 / 2.2 / 18.0 (Yang et al. 2017)" in md
+    assert "averaged over 3 128x128 crops" in md
+
+
+def test_write_table_files(tmp_path):
+    rows = reproduce.evaluate(["mean"], limit=3, progress=False)
+    table = reproduce.write_table(rows, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "table.csv", "table.md", "table_per_crop.csv",
+    ]  # fmt: skip
+    with (tmp_path / "table.csv").open() as f:
+        saved = list(csv.DictReader(f))
+    assert saved[0]["method"] == "mean"
+    assert float(saved[0]["psnr_db"]) == pytest.approx(table[0]["psnr_db"])
+    assert len(reproduce._read_rows(tmp_path / "table_per_crop.csv")) == 3
+
+
+def _fake_cache(cache, methods):
+    """Cache files as ``make figures`` leaves them, with the truth standing in for results."""
+    for name in (*reproduce.CENTRE_CASES, *reproduce.OBJECT_CASES):
+        image, _ = reproduce.case(name)
+        stem = name.replace(":", "_")
+        for m in methods:
+            save_image(cache / f"{stem}__{m}.png", image)
+    stem = reproduce.STAGES_CASE.replace(":", "_")
+    info = []
+    for i, side in enumerate((128, 256)):
+        for k in ("start", "result"):
+            save_image(cache / f"{stem}__level{i + 1}_{k}.png", np.full((side, side, 3), 0.5))
+        info.append({"size": [side, side], "seconds": 1.5 * (i + 1)})
+    (cache / f"{stem}__levels.json").write_text(json.dumps(info))
+
+
+def test_figures_are_drawn_from_the_cache(tmp_path, monkeypatch):
+    _fake_cache(tmp_path, ["patchmatch", "content-l2adv", "full", "full-mean"])
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("a cached result was recomputed")
+
+    monkeypatch.setattr(reproduce, "fill", no_compute)
+    monkeypatch.setattr(reproduce, "_full_with_levels", no_compute)
+    shapes = {"fig1": (5, 5), "fig2": (3, 4), "fig3": (5, 4), "fig4": (2, 2), "fig5": (3, 3)}
+    for key, (_, make) in reproduce.FIGURE_FUNCTIONS.items():
+        fig = make(tmp_path, progress=False)
+        assert len(fig.axes) == shapes[key][0] * shapes[key][1], key
+        assert fig.texts and fig.texts[0].get_text().startswith(f"Figure {key[-1]}")
+        assert fig.axes[0].get_title()
+    fig4 = reproduce.figure_stages(tmp_path, progress=False)
+    assert fig4.axes[1].get_title() == "level 2: 256x256, 3.0 s"
+    fig1 = reproduce.figure_results(tmp_path, progress=False)
+    assert fig1.axes[1].get_xlabel().startswith("PSNR inf dB")  # truth vs truth
+
+
+def test_main_writes_the_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(reproduce, "TABLE_METHODS", {"mean": "mean-colour fill"})
+    reproduce.main(["--out", str(tmp_path), "--only", "table", "--limit", "2"])
+    assert "| mean-colour fill |" in (tmp_path / "table.md").read_text()
+    assert (tmp_path / "cache" / "table_rows.csv").is_file()
+    assert "done in" in capsys.readouterr().out
