@@ -46,19 +46,9 @@ def run_method(name: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         from nplib.patchmatch import inpaint_patchmatch
 
         return inpaint_patchmatch(image, mask, patch_size=7, seed=0)
-    u8 = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
-    m8 = mask.astype(np.uint8) * 255
-    if name == "pypatchmatch":
-        import patchmatch
+    from nplib.reproduce import peer_inpaint
 
-        patchmatch.set_random_seed(0)
-        out = patchmatch.inpaint(u8, m8, patch_size=3)  # radius 3: 7x7 patches, as ours
-    else:
-        import cv2
-
-        flag = cv2.INPAINT_TELEA if name == "cv2 telea" else cv2.INPAINT_NS
-        out = cv2.inpaint(u8, m8, 3, flag)
-    return out.astype(np.float32) / 255.0
+    return peer_inpaint({"cv2 telea": "telea", "cv2 ns": "ns"}.get(name, name), image, mask)
 
 
 def crop_resize(img: Image.Image, size: int, resample: int) -> Image.Image:

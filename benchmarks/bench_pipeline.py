@@ -70,18 +70,9 @@ def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
         return synthesize(image, mask, progress=False, **VARIANTS[method])[0]
     if method in ("pypatchmatch", "telea"):
-        u8 = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
-        m8 = mask.astype(np.uint8) * 255
-        if method == "pypatchmatch":
-            import patchmatch
+        from nplib.reproduce import peer_inpaint
 
-            patchmatch.set_random_seed(0)
-            out = patchmatch.inpaint(u8, m8, patch_size=3)
-        else:
-            import cv2
-
-            out = cv2.inpaint(u8, m8, 3, cv2.INPAINT_TELEA)
-        return np.where(mask[..., None], out.astype(np.float32) / 255, image)
+        return np.where(mask[..., None], peer_inpaint(method, image, mask), image)
     import nplib
 
     return nplib.inpaint(image, mask, method, seed=0)
