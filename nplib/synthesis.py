@@ -75,6 +75,17 @@ def num_levels(mask: np.ndarray, coarsest_hole: int = COARSEST_HOLE) -> int:
     return 1 + max(0, math.ceil(math.log2(side / coarsest_hole)))
 
 
+def level_sizes(mask: np.ndarray, levels: int | None = None) -> list[tuple[int, int]]:
+    """(height, width) of the window at every level, coarsest first, as :func:`synthesize`
+    uses them: the window around the holes (:func:`nplib.neural_patch.window`) halved
+    ``levels - 1`` times (``levels`` defaults to :func:`num_levels` of the window)."""
+    rows, cols = window(mask)
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    n = levels or num_levels(mask[rows, cols])
+    factors = [2 ** (n - 1 - s) for s in range(n)]
+    return [(max(1, round(h / f)), max(1, round(w / f))) for f in factors]
+
+
 def _resize(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize an (H, W, 3) image with antialiasing (area-like when shrinking)."""
     t = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None]
@@ -134,7 +145,8 @@ def synthesize(
             f"{MAX_WINDOW_PIXELS / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
         )
     win, win_mask = image[rows, cols], mask[rows, cols]
-    n = levels or num_levels(win_mask)
+    sizes = level_sizes(mask, levels)
+    n = len(sizes)
     schedule = [iters[min(i, len(iters) - 1)] for i in range(n)]
 
     stages: list[Level] = []
@@ -142,8 +154,7 @@ def synthesize(
     bar = tqdm(range(n), desc="levels", disable=not progress)
     for s in bar:
         t0 = time.perf_counter()
-        f = 2 ** (n - 1 - s)
-        size = (max(1, round(h / f)), max(1, round(w / f)))
+        size = sizes[s]
         img_s, mask_s = _resize(win, size), _resize_mask(win_mask, size)
         if previous is None:
             start_s = _coarse_start(img_s, mask_s, start, dev)

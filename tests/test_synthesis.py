@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nplib import synthesis
+from nplib import data, synthesis
 from nplib.io import InputError
 from nplib.synthesis import num_levels, synthesize
 
@@ -61,3 +61,13 @@ def test_too_large_hole_is_refused_with_the_limit(monkeypatch):
     monkeypatch.setattr(synthesis, "MAX_WINDOW_PIXELS", 200 * 200)
     with pytest.raises(InputError, match="megapixel limit"):
         synthesize(image, mask, progress=False)
+
+
+def test_level_sizes_are_the_levels_synthesize_runs(photo):
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[40:100, 50:90] = True
+    sizes = synthesis.level_sizes(mask)
+    assert len(sizes) == synthesis.num_levels(mask[synthesis.window(mask)])
+    _, levels = synthesis.synthesize(photo, mask, start="mean", iters=(1,), progress=False)
+    assert [lv.size for lv in levels] == sizes
+    assert synthesis.level_sizes(data.centre_mask(512, 512)) == [(128, 128), (256, 256), (512, 512)]
