@@ -37,10 +37,18 @@ from tqdm.auto import tqdm
 from nplib import data
 from nplib.content import content_inpaint, heldout_crops
 from nplib.figures import image_grid, show_hole
-from nplib.io import InputError, atomic_write, hole_bbox, read_image, save_figure, save_image
+from nplib.io import (
+    InputError,
+    atomic_write,
+    hole_bbox,
+    read_image,
+    save_figure,
+    save_image,
+    to_uint8,
+)
 from nplib.lpips import lpips
 from nplib.methods import composite, inpaint, seed_everything
-from nplib.metrics import all_metrics
+from nplib.metrics import all_metrics, psnr
 from nplib.synthesis import synthesize
 
 #: The table's rows, key -> label; each key is a method of :func:`fill`.
@@ -72,7 +80,7 @@ CENTRE_CASES = ("centre:house_dogs", "centre:mountain_path", "centre:wall_clock"
 OBJECT_CASES = (
     "object:house_dogs", "object:coffee", "object:rocket", "object:living_room",
     "object:nuthatch_tree",
-)  # fmt: skip
+)
 
 #: The case whose pyramid figure 4 shows.
 STAGES_CASE = "centre:house_dogs"
@@ -85,7 +93,7 @@ FIGURES = ("fig1", "fig2", "fig3", "fig4", "fig5")
 
 def peer_inpaint(name: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The peers on 8-bit copies: OpenCV's ``telea`` / ``ns`` and ``pypatchmatch`` (C++)."""
-    u8 = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+    u8 = to_uint8(image)
     m8 = mask.astype(np.uint8) * 255
     try:
         if name == "pypatchmatch":
@@ -309,22 +317,28 @@ def _label(name: str) -> str:
 
 
 def _score(out: np.ndarray, image: np.ndarray, mask: np.ndarray) -> str:
-    m = all_metrics(out, image, mask)
-    return f"PSNR {m['psnr_db']:.2f} dB, LPIPS {lpips(out, image, mask):.3f}"
+    return f"PSNR {psnr(out, image, mask):.2f} dB, LPIPS {lpips(out, image, mask):.3f}"
 
 
-def figure_results(cache: Path, progress: bool = True):
-    """Figure 1: input, PatchMatch, context encoder, ours, ground truth (scores under each)."""
-    methods = ["patchmatch", "content-l2adv", "full"]
-    names = list(CENTRE_CASES) + list(OBJECT_CASES[:2])
+def _comparison(names, methods: list[str], cache: Path, desc: str, progress: bool):
+    """Rows (input, each method's result, truth) and captions (hole scores under the results
+    of centre cases; object cases have no ground truth, their last image is the original)."""
     rows, captions = [], []
-    for name in tqdm(names, desc="figure 1", disable=not progress):
+    for name in tqdm(names, desc=desc, disable=not progress):
         image, mask = case(name)
         outs = [result(name, m, cache) for m in methods]
         centre = name.startswith("centre")
         rows.append([show_hole(image, mask), *outs, image])
         scores = [_score(o, image, mask) if centre else "" for o in outs]
         captions.append(["", *scores, "" if centre else "(with the object)"])
+    return rows, captions
+
+
+def figure_results(cache: Path, progress: bool = True):
+    """Figure 1: input, PatchMatch, context encoder, ours, ground truth (scores under each)."""
+    names = list(CENTRE_CASES) + list(OBJECT_CASES[:2])
+    methods = ["patchmatch", "content-l2adv", "full"]
+    rows, captions = _comparison(names, methods, cache, "figure 1", progress)
     cols = ["input (hole in magenta)", "PatchMatch (ours)", "context encoder (L2 + adv)",
             "ours (full method)", "ground truth / original"]  # fmt: skip
     return image_grid(
@@ -336,12 +350,7 @@ def figure_results(cache: Path, progress: bool = True):
 
 def figure_ablation(cache: Path, progress: bool = True):
     """Figure 2: the full method from a mean-colour start vs from the content network."""
-    rows, captions = [], []
-    for name in tqdm(CENTRE_CASES, desc="figure 2", disable=not progress):
-        image, mask = case(name)
-        outs = [result(name, m, cache) for m in ("full-mean", "full")]
-        rows.append([show_hole(image, mask), *outs, image])
-        captions.append(["", *[_score(o, image, mask) for o in outs], ""])
+    rows, captions = _comparison(CENTRE_CASES, ["full-mean", "full"], cache, "figure 2", progress)
     cols = ["input", "ours without content network\n(mean-colour start)",
             "ours with content network", "ground truth"]  # fmt: skip
     return image_grid(

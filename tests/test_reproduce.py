@@ -103,10 +103,10 @@ def _fake_cache(cache, methods):
     """Cache files as ``make figures`` leaves them, with the truth standing in for results."""
     for name in (*reproduce.CENTRE_CASES, *reproduce.OBJECT_CASES):
         image, _ = reproduce.case(name)
-        stem = name.replace(":", "_")
+        stem = reproduce._stem(name)
         for m in methods:
             save_image(cache / f"{stem}__{m}.png", image)
-    stem = reproduce.STAGES_CASE.replace(":", "_")
+    stem = reproduce._stem(reproduce.STAGES_CASE)
     info = []
     for i, side in enumerate((128, 256)):
         for k in ("start", "result"):
