@@ -54,6 +54,11 @@ VARIANTS = {
     "+ narrow context at fine levels": dict(iters=(100, 100, 100), rematch_every=10),
     "+ fewer its at fine levels (100/30/10)": dict(iters=(100, 30, 10), rematch_every=10),
     "defaults": dict(),
+    "fast: 20/8/2 its": dict(iters=(20, 8, 2)),
+    "fast: 20/8/2 its, 16 px context": dict(iters=(20, 8, 2), fine_margin=16),
+    "fast: 30/10/2 its, 16 px context": dict(iters=(30, 10, 2), fine_margin=16),
+    "fast: 15/6/2 its, 24 px context": dict(iters=(15, 6, 2), fine_margin=24),
+    "fast: 30/15/5 its, 16 px context": dict(iters=(30, 15, 5), fine_margin=16),
 }  # fmt: skip
 
 
@@ -84,7 +89,7 @@ def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
     run(method, *items[0][1:]) if method in ("pypatchmatch", "telea") else None  # warm imports
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times, psnrs, lpipses = [], [], []
-    for _, image, mask in items:
+    for name, image, mask in items:
         per_image = []
         for _ in range(repeats):
             t0 = time.perf_counter()
@@ -95,7 +100,8 @@ def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
         lpipses.append(lpips(out, image, mask))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"time": statistics.median(times), "peak_mb": (peak - before) / 1024,
-            "psnr": float(np.mean(psnrs)), "lpips": float(np.mean(lpipses))}
+            "psnr": float(np.mean(psnrs)), "lpips": float(np.mean(lpipses)),
+            "per_image": [[n, t, p, q] for (n, *_), t, p, q in zip(items, times, psnrs, lpipses)]}
 
 
 def machine() -> str:
@@ -109,15 +115,18 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", action="store_true", help="run the speed-up ladder of full")
+    ap.add_argument("--methods", nargs="+", choices=METHODS + list(VARIANTS),
+                    help="run only these (default: all methods, or all variants)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cases", nargs="+", default=["centre 512", "object"])
+    ap.add_argument("--per-image", action="store_true", help="also print every photo's numbers")
     ap.add_argument("--images", type=int, default=None, help="use only the first N photos")
     ap.add_argument("--worker", nargs=2, metavar=("METHOD", "CASE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker, args.repeats, args.images)))
         return
-    methods = list(VARIANTS) if args.variants else METHODS
+    methods = args.methods or (list(VARIANTS) if args.variants else METHODS)
     print(f"machine: {machine()}\n")
     print("| case | method | time (s, median) | peak MB | hole PSNR (dB) | hole LPIPS |")
     print("|---|---|---|---|---|---|")
@@ -131,6 +140,8 @@ def main() -> None:
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"| {kind} | {method} | {r['time']:.2f} | {r['peak_mb']:.0f} | "
                   f"{r['psnr']:.2f} | {r['lpips']:.3f} |", flush=True)
+            for name, t, p, q in r["per_image"] if args.per_image else []:
+                print(f"|   | {name}: {method} | {t:.2f} | | {p:.2f} | {q:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
