@@ -41,6 +41,7 @@ import torch
 from nplib import data
 from nplib.lpips import lpips
 from nplib.metrics import psnr
+from nplib.neural_patch import LAYERS as PAPER_LAYERS
 
 CENTRE = ["house_dogs", "wall_clock", "storm_road"]
 OBJECT = ["house_dogs", "ladybird"]
@@ -49,16 +50,18 @@ METHODS = ["full", "content", "texture", "patchmatch", "pypatchmatch", "telea"]
 #: The ladder from the slow reference to the defaults: synthesize() keyword arguments.
 VARIANTS = {
     "slow reference: 100 its/level, rematch every it, wide context": dict(
-        iters=(100, 100, 100), rematch_every=1, fine_margin=None),
-    "rematch every 10 its": dict(iters=(100, 100, 100), rematch_every=10, fine_margin=None),
-    "+ narrow context at fine levels": dict(iters=(100, 100, 100), rematch_every=10),
-    "+ fewer its at fine levels (100/30/10)": dict(iters=(100, 30, 10), rematch_every=10),
-    "defaults": dict(),
-    "fast: 20/8/2 its": dict(iters=(20, 8, 2)),
-    "fast: 20/8/2 its, 16 px context": dict(iters=(20, 8, 2), fine_margin=16),
-    "fast: 30/10/2 its, 16 px context": dict(iters=(30, 10, 2), fine_margin=16),
-    "fast: 15/6/2 its, 24 px context": dict(iters=(15, 6, 2), fine_margin=24),
-    "fast: 30/15/5 its, 16 px context": dict(iters=(30, 15, 5), fine_margin=16),
+        iters=(100, 100, 100), rematch_every=1, fine_margin=None, layers=PAPER_LAYERS),
+    "rematch every 10 its": dict(iters=(100, 100, 100), fine_margin=None, layers=PAPER_LAYERS),
+    "+ 48 px context at fine levels": dict(iters=(100, 100, 100), fine_margin=48,
+                                          layers=PAPER_LAYERS),
+    "+ fewer its at fine levels (100/30/10)": dict(iters=(100, 30, 10), fine_margin=48,
+                                                   layers=PAPER_LAYERS),
+    "previous defaults: 30/15/5 its, rematch every 5, 48 px context": dict(
+        iters=(30, 15, 5), rematch_every=5, fine_margin=48, layers=PAPER_LAYERS),
+    "+ rematch every 10, 16 px context": dict(iters=(30, 15, 5), layers=PAPER_LAYERS),
+    "+ relu3_1 alone at levels 2-3": dict(iters=(30, 15, 5)),
+    "+ 30/20/6 its (defaults)": dict(),
+    "defaults with relu3_1 alone at level 1 too": dict(coarse_layers=("relu3_1",)),
 }  # fmt: skip
 
 
@@ -89,7 +92,7 @@ def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
     run(method, *items[0][1:]) if method in ("pypatchmatch", "telea") else None  # warm imports
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times, psnrs, lpipses = [], [], []
-    for name, image, mask in items:
+    for _, image, mask in items:
         per_image = []
         for _ in range(repeats):
             t0 = time.perf_counter()
@@ -101,7 +104,8 @@ def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"time": statistics.median(times), "peak_mb": (peak - before) / 1024,
             "psnr": float(np.mean(psnrs)), "lpips": float(np.mean(lpipses)),
-            "per_image": [[n, t, p, q] for (n, *_), t, p, q in zip(items, times, psnrs, lpipses)]}
+            "per_image": [[item[0], t, p, q] for item, t, p, q
+                          in zip(items, times, psnrs, lpipses, strict=True)]}
 
 
 def machine() -> str:

@@ -71,3 +71,20 @@ def test_level_sizes_are_the_levels_synthesize_runs(photo):
     _, levels = synthesis.synthesize(photo, mask, start="mean", iters=(1,), progress=False)
     assert [lv.size for lv in levels] == sizes
     assert synthesis.level_sizes(data.centre_mask(512, 512)) == [(128, 128), (256, 256), (512, 512)]
+
+
+def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, monkeypatch):
+    seen = []
+    real = synthesis.optimise
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["layers"], kwargs["margin"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synthesis, "optimise", spy)
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[60:200, 70:190] = True
+    synthesize(photo, mask, start="mean", levels=3, iters=(1, 1, 1), progress=False)
+    assert seen[0] == (synthesis.COARSE_LAYERS, None)  # level 1: paper's layers, wide context
+    assert seen[1:] == [(synthesis.LAYERS, synthesis.FINE_MARGIN)] * 2
+    assert "relu4_1" in synthesis.COARSE_LAYERS and synthesis.LAYERS == ("relu3_1",)
