@@ -21,6 +21,7 @@ LPIPS (AlexNet, on the hole's bounding box) are averaged over images.
 
     .venv/bin/python benchmarks/bench_pipeline.py              # methods, both cases
     .venv/bin/python benchmarks/bench_pipeline.py --variants   # the speed-up ladder
+    .venv/bin/python benchmarks/bench_pipeline.py --variants --all-photos --methods ...
 """
 
 from __future__ import annotations
@@ -62,13 +63,16 @@ VARIANTS = {
     "+ relu3_1 alone at levels 2-3": dict(iters=(30, 15, 5)),
     "+ 30/20/6 its (defaults)": dict(),
     "defaults with relu3_1 alone at level 1 too": dict(coarse_layers=("relu3_1",)),
+    "defaults with relu3_1 + relu4_1 at levels 2-3": dict(layers=PAPER_LAYERS),
+    "defaults with 48 px context at levels 2-3": dict(fine_margin=48),
 }  # fmt: skip
 
 
-def cases(kind: str, limit: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def cases(kind: str, limit: int | None = None, all_photos: bool = False) -> list[tuple]:
     if kind == "centre 512":
+        photos = data.image_names("heldout") if all_photos else CENTRE
         return [(s, data.centre_crop(data.load_image(s), 512), data.centre_mask(512, 512))
-                for s in CENTRE[:limit]]
+                for s in photos[:limit]]
     return [(s, data.load_image(s), data.load_mask(f"{s}_object")) for s in OBJECT[:limit]]
 
 
@@ -86,9 +90,9 @@ def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return nplib.inpaint(image, mask, method, seed=0)
 
 
-def worker(method: str, kind: str, repeats: int, limit: int | None) -> dict:
+def worker(method: str, kind: str, repeats: int, limit: int | None, all_photos: bool) -> dict:
     """Run one method on one case kind in this (fresh) process; return its numbers."""
-    items = cases(kind, limit)
+    items = cases(kind, limit, all_photos)
     run(method, *items[0][1:]) if method in ("pypatchmatch", "telea") else None  # warm imports
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times, psnrs, lpipses = [], [], []
@@ -124,11 +128,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cases", nargs="+", default=["centre 512", "object"])
     ap.add_argument("--per-image", action="store_true", help="also print every photo's numbers")
+    ap.add_argument("--all-photos", action="store_true",
+                    help="centre 512 on all 9 held-out photos instead of three")
     ap.add_argument("--images", type=int, default=None, help="use only the first N photos")
     ap.add_argument("--worker", nargs=2, metavar=("METHOD", "CASE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.repeats, args.images)))
+        print(json.dumps(worker(*args.worker, args.repeats, args.images, args.all_photos)))
         return
     methods = args.methods or (list(VARIANTS) if args.variants else METHODS)
     print(f"machine: {machine()}\n")
@@ -139,7 +145,8 @@ def main() -> None:
             reps = 1 if method.startswith("slow") else args.repeats
             proc = subprocess.run(
                 [sys.executable, __file__, "--worker", method, kind, "--repeats", str(reps)]
-                + (["--images", str(args.images)] if args.images else []),
+                + (["--images", str(args.images)] if args.images else [])
+                + (["--all-photos"] if args.all_photos else []),
                 capture_output=True, text=True, check=True)
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"| {kind} | {method} | {r['time']:.2f} | {r['peak_mb']:.0f} | "
