@@ -150,3 +150,9 @@ def test_inpaint_beats_mean_fill_on_a_texture():
 def test_inpaint_rejects_images_smaller_than_a_patch():
     with pytest.raises(ValueError):
         inpaint_patchmatch(np.zeros((5, 40, 3), np.float32), np.ones((5, 40), bool))
+
+
+def test_inpaint_with_an_empty_mask_returns_the_image():
+    image = np.random.default_rng(0).random((40, 50, 3)).astype(np.float32)
+    out = inpaint_patchmatch(image, np.zeros((40, 50), bool))
+    assert out.dtype == np.float32 and np.array_equal(out, image) and out is not image
