@@ -91,8 +91,12 @@ def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """Bounding box ``(top, bottom, left, right)``, end-exclusive, of a mask's hole pixels."""
+    """Bounding box ``(top, bottom, left, right)``, end-exclusive, of a mask's hole pixels.
+
+    An empty mask has none: :class:`InputError`."""
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if len(rows) == 0:
+        raise InputError("mask is empty: mark the hole in white (nonzero)")
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 

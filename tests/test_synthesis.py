@@ -88,3 +88,8 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
     assert seen[0] == (synthesis.COARSE_LAYERS, None)  # level 1: paper's layers, wide context
     assert seen[1:] == [(synthesis.LAYERS, synthesis.FINE_MARGIN)] * 2
     assert "relu4_1" in synthesis.COARSE_LAYERS and synthesis.LAYERS == ("relu3_1",)
+
+
+def test_empty_mask_is_a_clear_input_error():
+    with pytest.raises(InputError, match="mask is empty"):
+        synthesize(np.zeros((64, 64, 3), np.float32), np.zeros((64, 64), bool), progress=False)
