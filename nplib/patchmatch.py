@@ -321,7 +321,7 @@ def inpaint_patchmatch(
     levels fix the layout of the fill, which the finest level only refines, so they
     get many iterations (cheap there) and the finest few: on the benchmark 16 and 2
     beat 4 at every level by 0.2-0.3 dB on centre holes, and one search iteration per
-    EM step at the finest level costs 0.01-0.02 dB for 18 % less time
+    EM step at the finest level costs 0.01-0.02 dB for 10-20 % less time
     (benchmarks/README.md).
     Known pixels are returned unchanged (all of them for an empty mask); the result is
     deterministic for a given ``seed``.
