@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+#: The message for a mask with no hole pixel (check_mask and hole_bbox).
+EMPTY_MASK = "mask is empty: mark the hole in white (nonzero)"
+
 
 class InputError(ValueError):
     """Bad user input (file, mask or option); the message is one line for the user."""
@@ -84,7 +87,7 @@ def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         )
     mask = mask.astype(bool)
     if not mask.any():
-        raise InputError("mask is empty: mark the hole in white (nonzero)")
+        raise InputError(EMPTY_MASK)
     if mask.all():
         raise InputError("mask covers the whole image: nothing is left to fill from")
     return mask
@@ -96,7 +99,7 @@ def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     An empty mask has none: :class:`InputError`."""
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if len(rows) == 0:
-        raise InputError("mask is empty: mark the hole in white (nonzero)")
+        raise InputError(EMPTY_MASK)
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 

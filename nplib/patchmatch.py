@@ -361,10 +361,13 @@ def inpaint_patchmatch(
         bp = _patches(known_img, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
             x = _fill(known_img, hole, bp, qyx, src, patch_size)
-        for _ in range(em_iters if depth == 0 else coarse_em_iters):
+        if depth == 0:  # the finest level
+            n_em, n_search = em_iters, fine_search_iters
+        else:
+            n_em, n_search = coarse_em_iters, search_iters
+        for _ in range(n_em):
             aq = _patches(x, patch_size, qy, qx)
-            iters = fine_search_iters if depth == 0 else search_iters
-            src, _ = _search(aq, bp, qyx, src, ok_b, iters, rng)
+            src, _ = _search(aq, bp, qyx, src, ok_b, n_search, rng)
             x = _fill(known_img, hole, bp, qyx, src, patch_size)
         prev = np.full((h, w, 2), -1)
         prev[qy, qx] = np.stack(np.divmod(src, w), axis=1)

@@ -32,6 +32,7 @@ from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
 from nplib.io import InputError, hole_bbox
 from nplib.neural_patch import ALPHA, BETA, optimise, window
+from nplib.neural_patch import LAYERS as PAPER_LAYERS
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
 #: paper's configuration (a 64x64 hole in a 128x128 input).
@@ -62,7 +63,7 @@ FINE_MARGIN = 16
 #: decided: the paper's relu3_1 and relu4_1 (section 4). A relu4_1 patch spans most of
 #: that hole; without it the 128x128 crops of the paper's table (one level) fill with a
 #: worse hole LPIPS (0.280 vs 0.260 on 27 held-out crops).
-COARSE_LAYERS = ("relu3_1", "relu4_1")
+COARSE_LAYERS = PAPER_LAYERS
 
 #: VGG layers at the finer levels, which only refine texture: relu3_1 alone measured the
 #: same hole PSNR and LPIPS on 512x512 photos at half the cost of a VGG pass (relu4_1
