@@ -1,226 +1,384 @@
-"""Train the content network (PAPER.md section 3) on the bundled training photos.
+"""Train the content network (PAPER.md section 3) on the bundled photos or your own folder.
 
-    python -m nplib.train content --config classroom --adv-weight 0      # L2 only
-    python -m nplib.train content --config classroom                     # L2 + adversarial
+    python -m nplib.train content --adv-weight 0                        # L2 only, bundled photos
+    python -m nplib.train content                                       # L2 + adversarial
+    python -m nplib.train content --data ~/photos --val-fraction 0.02   # your own photos
+    torchrun --standalone --nproc_per_node 4 -m nplib.train content --data ~/photos --device cuda
 
-Batches are random crops (random scale, horizontal flips) of the *training* split with
-random holes (centre, rectangles, brush strokes); the held-out split is only used to
-report the centre-hole PSNR every ``--eval-every`` steps. Adam with lr 2e-4 and beta1 0.5
-(Context Encoders' settings) for both the generator and the discriminator.
+Batches are random-scale crops with horizontal flips and random holes (centre squares,
+rectangles, brush strokes) from :class:`nplib.dataset.TrainingCrops`, loaded by a torch
+``DataLoader`` with ``--workers`` processes. Adam with lr 2e-4 and beta1 0.5 (Context
+Encoders' settings) for both the generator and the discriminator. Every ``--eval-every``
+steps the generator fills the validation crops' centre holes and the run logs their hole
+PSNR and LPIPS.
+
+**Several processes.** Under ``torchrun`` the run is ``DistributedDataParallel`` (gloo on
+the CPU, NCCL on CUDA) for the generator and the discriminator. ``--batch`` is the
+*global* batch: each of the N processes takes ``batch / N`` different crops of it. Crops
+are numbered across the run and drawn from ``(seed, number)`` alone, and the loss is a
+mean over windows, so N processes compute the step one process computes with the same
+global batch (up to float rounding). Only rank 0 evaluates, logs and writes files.
 
 Files written to ``--out`` for a run named NAME (``<config>-l2`` or ``<config>-l2adv``):
 
-- ``NAME.pt``: the generator's weights only (half precision) with its config: what ships;
-- ``NAME.state.pt``: everything needed to resume (networks, optimisers, step, RNG, log);
-- ``NAME.json``: the training log; ``NAME.png``: the loss and held-out PSNR curves.
+- ``NAME.pt``: the generator's weights only (half precision) with its config: what ships
+  (the moving average of the weights when ``--ema`` is set);
+- ``NAME.state.pt``: everything needed to resume (networks, optimisers, step, log);
+- ``NAME.json``: the training log; ``NAME.png``: the losses and validation curves.
 
 All are written atomically every ``--save-minutes`` and at the end; ``--resume`` continues
-from ``NAME.state.pt`` and ends with the same weights as an uninterrupted run.
+from ``NAME.state.pt`` (also under torchrun) and ends with the same weights as an
+uninterrupted run with the same number of processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import math
+import os
+import sys
 import time
-from dataclasses import asdict
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from nplib import content
-from nplib.data import image_names, load_image
-from nplib.io import atomic_write, save_figure
+from nplib import content, dataset
+from nplib.data import image_names, image_path
+from nplib.device import pick_device
+from nplib.io import InputError, atomic_write, save_figure
+from nplib.lpips import lpips
 from nplib.metrics import psnr
 
 
-class Crops:
-    """Random square crops of photos at random scales, resized to ``size``, randomly flipped.
+@dataclass(frozen=True)
+class RunSettings:
+    """One training run: what ``python -m nplib.train content`` takes besides the data."""
 
-    Each photo is kept as a pyramid of halvings down to the octave [size, 2 size); a crop
-    picks a photo, a level, a side in [size, min(2 size, level side)] and a position.
-    """
-
-    def __init__(self, slugs: list[str], size: int):
-        self.size = size
-        self.pyramids = []
-        for slug in slugs:
-            levels = [torch.from_numpy(load_image(slug)).permute(2, 0, 1)[None]]
-            while min(levels[-1].shape[-2:]) >= 2 * size:
-                levels.append(F.avg_pool2d(levels[-1], 2))
-            self.pyramids.append(levels)
-
-    def sample(self, rng: np.random.Generator, batch: int) -> torch.Tensor:
-        """(batch, 3, size, size) crops in [0, 1]."""
-        out = []
-        for _ in range(batch):
-            levels = self.pyramids[rng.integers(len(self.pyramids))]
-            image = levels[rng.integers(len(levels))]
-            h, w = image.shape[-2:]
-            side = int(rng.integers(self.size, min(h, w, 2 * self.size) + 1))
-            top, left = rng.integers(h - side + 1), rng.integers(w - side + 1)
-            crop = image[..., top : top + side, left : left + side]
-            if side != self.size:
-                crop = content._resize(crop, self.size)
-            out.append(crop.flip(-1) if rng.random() < 0.5 else crop)
-        return torch.cat(out)
+    steps: int = 3000  # total optimiser steps, resumed ones included
+    batch: int = 32  # global batch: split evenly between processes
+    adv_weight: float = 0.001  # PAPER.md section 3: 0.999 L2 + 0.001 adversarial; 0 = L2 only
+    lr: float = 2e-4  # Context Encoders' Adam settings (beta1 0.5) for both networks
+    lr_decay: str = "none"  # "cosine": the learning rate falls to 0 at ``steps``
+    ema: float = 0.0  # decay of the generator's moving average (0: off), e.g. 0.999
+    seed: int = 0  # initial weights and every crop and hole
+    eval_every: int = 250  # steps between validation evaluations
+    save_minutes: float = 3.0  # minutes between checkpoints (0: every step)
+    max_minutes: float | None = None  # stop, resumably, after this wall time
+    workers: int = 0  # DataLoader worker processes (0: load in the training process)
+    amp: bool = False  # bf16 autocast (CUDA only)
 
 
-def sample_holes(rng: np.random.Generator, batch: int, size: int) -> torch.Tensor:
-    """(batch, 1, size, size) bool training holes (see :func:`nplib.content.random_hole`)."""
-    return torch.from_numpy(np.stack([content.random_hole(size, rng) for _ in range(batch)]))[
-        :, None
-    ]
+# ----------------------------------------------------------------------------- evaluation
 
 
-def heldout_psnr(gen: content.Generator, crops: np.ndarray) -> float:
-    """Mean centre-hole PSNR (dB) over the held-out crops."""
-    filled = content.centre_fill(gen, crops)
+def validation_crops(paths: list[Path], size: int, max_photos: int = 200) -> np.ndarray:
+    """Fixed validation crops of photo files: about 64 in all, at most 6 a photo
+    (:func:`nplib.content.photo_crops`), from at most ``max_photos`` evenly spaced photos."""
+    if len(paths) > max_photos:
+        paths = [paths[i] for i in np.linspace(0, len(paths) - 1, max_photos).round().astype(int)]
+    images = [np.asarray(dataset._open_rgb(p), np.float32) / 255 for p in paths]
+    return content.photo_crops(images, size, max(1, min(6, 64 // len(images))))
+
+
+def evaluate(gen: content.Generator, crops: np.ndarray) -> dict[str, float]:
+    """Mean centre-hole PSNR (dB) and LPIPS of the generator's fills of ``crops``."""
     hole = content.centre_hole(1, crops.shape[1])[0, 0].numpy()
-    return float(np.mean([psnr(f, c, hole) for f, c in zip(filled, crops, strict=True)]))
+    filled = content.centre_fill(gen, crops)
+    pairs = list(zip(filled, crops, strict=True))
+    return {
+        "psnr": float(np.mean([psnr(f, c, hole) for f, c in pairs])),
+        "lpips": float(np.mean([lpips(f, c, hole) for f, c in pairs])),
+    }
 
 
 def plot_log(log: dict, title: str):
-    """A matplotlib figure: training losses and held-out PSNR against the step."""
+    """A matplotlib figure: training losses, validation PSNR and LPIPS against the step."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     fig.subplots_adjust(wspace=0.45)
+    ax1 = axes[0]
     steps = [r["step"] for r in log["train"]]
-    ax1.plot(steps, [r["l2"] for r in log["train"]], label="L2 (hole + 10x border)")
+    ax1.plot(steps, [r["l2"] for r in log["train"]], lw=0.7, label="L2 (hole + 10x border)")
     if log["args"]["adv_weight"] > 0:
         ax1b = ax1.twinx()
-        ax1b.plot(steps, [r["adv"] for r in log["train"]], "C1", lw=0.7, label="G adversarial")
-        ax1b.plot(steps, [r["d"] for r in log["train"]], "C2", lw=0.7, label="D loss")
+        ax1b.plot(steps, [r["adv"] for r in log["train"]], "C1", lw=0.5, label="G adversarial")
+        ax1b.plot(steps, [r["d"] for r in log["train"]], "C2", lw=0.5, label="D loss")
         ax1b.set_ylabel("GAN losses (BCE)")
         ax1b.legend(loc="upper right", fontsize=8)
     ax1.set_yscale("log")
     ax1.set_xlabel("step")
     ax1.set_ylabel("weighted L2 loss")
     ax1.legend(loc="upper left", fontsize=8)
-    ax1.set_title("training losses")
-    ax2.plot([r["step"] for r in log["eval"]], [r["psnr"] for r in log["eval"]], "o-")
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("PSNR (dB)")
-    ax2.set_title("held-out centre-hole PSNR")
+    ax1.set_title("training losses (means of 10 steps)")
+    for ax, key, unit in ((axes[1], "psnr", "PSNR (dB, higher is better)"),
+                          (axes[2], "lpips", "LPIPS (lower is better)")):  # fmt: skip
+        ax.plot([r["step"] for r in log["eval"]], [r[key] for r in log["eval"]], "o-", ms=3,
+                label="network")
+        if "baseline" in log:
+            ax.axhline(log["baseline"][key], color="C3", ls="--", label="membrane fill")
+        ax.set_xlabel("step")
+        ax.set_ylabel(unit)
+        ax.set_title(f"validation centre-hole {key.upper()}")
+        ax.legend(fontsize=8)
     fig.suptitle(title)
     return fig
+
+
+# ----------------------------------------------------------------------------- processes
+
+
+def _init_processes(device: str | None) -> tuple[int, int, torch.device]:
+    """(rank, world size, device). Under torchrun (WORLD_SIZE set) joins the process group:
+    NCCL with one GPU per process on CUDA, gloo on the CPU."""
+    dev = pick_device(device)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, dev
+    if dev.type == "cuda":
+        dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(dev)
+    dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    return dist.get_rank(), world, dev
+
+
+class _Crops(torch.utils.data.Sampler):
+    """This process's crop numbers from ``step`` on: at step s, global slots
+    ``s * batch + rank * local ... + local - 1`` (``local = batch / world``)."""
+
+    def __init__(self, step: int, steps: int, batch: int, rank: int, world: int):
+        self.step, self.steps, self.batch = step, steps, batch
+        self.local = batch // world
+        self.first = rank * self.local
+
+    def __iter__(self):
+        for s in range(self.step, self.steps):
+            yield from range(s * self.batch + self.first, s * self.batch + self.first + self.local)
+
+    def __len__(self) -> int:
+        return (self.steps - self.step) * self.local
+
+
+def _in_sync(module: torch.nn.Module) -> bool:
+    """Whether every process holds exactly rank 0's parameters (a check at each save)."""
+    flat = torch.cat([p.detach().flatten() for p in module.parameters()])
+    theirs = flat.clone()
+    dist.broadcast(theirs, 0)
+    same = torch.tensor([float(torch.equal(flat, theirs))], device=flat.device)
+    dist.all_reduce(same, op=dist.ReduceOp.MIN)
+    return bool(same.item())
+
+
+# ----------------------------------------------------------------------------- training
 
 
 def train(
     cfg: content.Config,
     name: str,
     out: str | Path,
+    run: RunSettings,
+    photos: list[Path] | None = None,
+    val_crops: np.ndarray | None = None,
     *,
-    steps: int,
-    adv_weight: float = 0.001,
-    batch: int = 32,
-    lr: float = 2e-4,
-    seed: int = 0,
+    device: str | None = None,
     resume: bool = False,
-    eval_every: int = 250,
-    save_minutes: float = 3.0,
-    max_minutes: float | None = None,
-    slugs: list[str] | None = None,
     progress: bool = True,
 ) -> dict:
-    """Train (or resume) one content network for ``steps`` steps in total; returns the log."""
+    """Train (or resume) one content network for ``run.steps`` steps in total.
+
+    ``photos``: the training photo files (default: the bundled training split);
+    ``val_crops``: (N, S, S, 3) validation crops (default: the bundled held-out crops at
+    twice the network's size). Returns the log (on every process; only rank 0's is saved).
+    """
+    rank, world, dev = _init_processes(device)
+    if run.batch % world:
+        raise InputError(f"--batch {run.batch} must be a multiple of the {world} processes")
+    if run.amp and dev.type != "cuda":
+        raise InputError("--amp (bf16 autocast) needs CUDA; on the CPU it is many times slower")
+    if run.lr_decay not in ("none", "cosine"):
+        raise InputError(f"unknown --lr-decay {run.lr_decay!r}: use none or cosine")
     out = Path(out)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    gen = content.Generator(cfg)
-    disc = content.Discriminator(cfg) if adv_weight > 0 else None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=lr, betas=(0.5, 0.999)) if disc else None
-    args = {"config": asdict(cfg), "steps": steps, "adv_weight": adv_weight, "batch": batch}
-    args |= {"lr": lr, "seed": seed}
-    log: dict = {"args": args, "train": [], "eval": [], "seconds": 0.0}
+    photos = photos if photos is not None else [image_path(s) for s in image_names("train")]
+    torch.manual_seed(run.seed)
+    gen = content.Generator(cfg).to(dev)
+    disc = content.Discriminator(cfg).to(dev) if run.adv_weight > 0 else None
+    opt_g = torch.optim.Adam(gen.parameters(), lr=run.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=run.lr, betas=(0.5, 0.999)) if disc else None
+    ema = copy.deepcopy(gen).requires_grad_(False) if run.ema else None
+    log: dict = {"args": {"config": asdict(cfg), **asdict(run), "world": world}, "train": [],
+                 "eval": [], "seconds": 0.0, "photos": len(photos)}  # fmt: skip
     step = 0
     state_path = out / f"{name}.state.pt"
     if resume:
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+        if not state_path.is_file():
+            raise InputError(f"nothing to resume: {state_path} not found")
+        state = torch.load(state_path, map_location=dev, weights_only=False)
         gen.load_state_dict(state["gen"])
         opt_g.load_state_dict(state["opt_g"])
         if disc:
             disc.load_state_dict(state["disc"])
             opt_d.load_state_dict(state["opt_d"])
-        rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(state["torch_rng"])
+        if ema:
+            ema.load_state_dict(state["ema"])
         step, log = state["step"], state["log"]
-        log["args"]["steps"] = steps
+        log["args"] |= {"steps": run.steps, "max_minutes": run.max_minutes}
+    g_net, d_net = gen, disc  # the plain modules; DDP wrappers below only sync gradients
+    if world > 1:
+        gen = DistributedDataParallel(gen)
+        disc = DistributedDataParallel(disc) if disc else None
+    shipped = ema or g_net
+    if run.lr_decay == "cosine":
+        for opt in filter(None, (opt_g, opt_d)):
+            opt.param_groups[0]["lr"] = run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
 
     def save() -> None:
-        state = {"gen": gen.state_dict(), "opt_g": opt_g.state_dict(), "step": step, "log": log}
-        state |= {"rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}
+        in_sync = _in_sync(g_net) and (d_net is None or _in_sync(d_net)) if world > 1 else True
+        if rank:
+            return
+        log["in_sync"] = in_sync
+        state = {"gen": g_net.state_dict(), "opt_g": opt_g.state_dict(), "step": step, "log": log}
         if disc:
-            state |= {"disc": disc.state_dict(), "opt_d": opt_d.state_dict()}
+            state |= {"disc": d_net.state_dict(), "opt_d": opt_d.state_dict()}
+        if ema:
+            state["ema"] = ema.state_dict()
         atomic_write(state_path, lambda tmp: torch.save(state, tmp))
-        content.save(out / f"{name}.pt", gen, {"name": name, "step": step, "args": log["args"]})
+        content.save(out / f"{name}.pt", shipped, {"name": name, "step": step, "args": log["args"]})
         atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(log)))
         if log["train"]:
-            fig = plot_log(log, f"content network {name} (PAPER.md section 3)")
-            save_figure(out / f"{name}.png", fig)
             import matplotlib.pyplot as plt
 
+            fig = plot_log(log, f"content network {name} (PAPER.md section 3)")
+            save_figure(out / f"{name}.png", fig)
             plt.close(fig)
 
-    data = Crops(slugs if slugs is not None else image_names("train"), cfg.size)
-    crops = content.heldout_crops(2 * cfg.size)
+    if rank == 0:
+        val_crops = val_crops if val_crops is not None else content.heldout_crops(2 * cfg.size)
+        if "baseline" not in log:  # an untrained generator returns the membrane fill
+            log["baseline"] = evaluate(content.Generator(cfg).to(dev).eval(), val_crops)
+
+    def record_eval() -> None:
+        shipped.eval()
+        log["eval"].append({"step": step, **evaluate(shipped, val_crops)})
+        shipped.train()
+        e = log["eval"][-1]
+        bar.write(f"step {step}: validation PSNR {e['psnr']:.2f} dB, LPIPS {e['lpips']:.3f}")
+
+    data = dataset.TrainingCrops(photos, cfg.size, seed=run.seed)
+    loader = torch.utils.data.DataLoader(
+        data,
+        batch_size=run.batch // world,
+        sampler=_Crops(step, run.steps, run.batch, rank, world),
+        num_workers=run.workers,
+        pin_memory=dev.type == "cuda",
+    )
+    autocast = torch.autocast("cuda", torch.bfloat16) if run.amp else nullcontext()
     start = last_save = time.time()
     seconds0 = log["seconds"]
     running = []
-    bar = tqdm(total=steps, initial=step, disable=not progress, desc=name)
+    bar = tqdm(total=run.steps, initial=step, disable=not progress or rank > 0, desc=name)
     try:
-        while step < steps:
-            x = data.sample(rng, batch)
-            hole = sample_holes(rng, batch, cfg.size)
-            pred = gen(x, hole)
-            d_loss = torch.zeros(())
+        for x, hole in loader:
+            x, hole = x.to(dev, non_blocking=True), hole.to(dev, non_blocking=True)
+            with autocast:
+                pred = gen(x, hole)
+            d_loss = torch.zeros((), device=dev)
             if disc:
-                d_loss = content.discriminator_loss(disc, pred, x, hole)
+                with autocast:
+                    d_loss = content.discriminator_loss(disc, pred.float(), x, hole)
                 opt_d.zero_grad()
                 d_loss.backward()
                 opt_d.step()
-            total, l2, adv = content.generator_loss(pred, x, hole, cfg.overlap, disc, adv_weight)
+                d_net.requires_grad_(False)  # the generator's step leaves D untouched
+            with autocast:
+                total, l2, adv = content.generator_loss(
+                    pred.float(), x, hole, cfg.overlap, d_net, run.adv_weight
+                )
             opt_g.zero_grad()
             total.backward()
             opt_g.step()
+            if disc:
+                d_net.requires_grad_(True)
             step += 1
+            if ema:
+                with torch.no_grad():
+                    for e, p in zip(ema.parameters(), g_net.parameters(), strict=True):
+                        e.lerp_(p, 1 - run.ema)
+            if run.lr_decay == "cosine":
+                for opt in filter(None, (opt_g, opt_d)):
+                    opt.param_groups[0]["lr"] = (
+                        run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
+                    )
+            # losses averaged over processes; rank 0 decides when to save or stop, for all
+            now = time.time()
+            stop = run.max_minutes is not None and now - start > 60 * run.max_minutes
+            flags = [now - last_save >= 60 * run.save_minutes, stop] if rank == 0 else [0, 0]
+            shared = torch.tensor([l2.item(), adv.item(), d_loss.item(), *flags], device=dev)
+            if world > 1:
+                dist.all_reduce(shared)
+                shared[:3] /= world
+            running.append(shared[:3].tolist())
             bar.update()
-            running.append((l2.item(), adv.item(), d_loss.item()))
-            if step % 10 == 0 or step == steps:
+            log["seconds"] = seconds0 + now - start
+            if rank == 0 and (step % 10 == 0 or step == run.steps):
                 l2m, advm, dm = np.mean(running, axis=0)
                 log["train"].append({"step": step, "l2": l2m, "adv": advm, "d": dm})
                 running = []
                 bar.set_postfix(l2=f"{l2m:.4f}", adv=f"{advm:.3f}", d=f"{dm:.3f}")
-            if step % eval_every == 0 or step == steps:
-                log["eval"].append({"step": step, "psnr": heldout_psnr(gen, crops)})
-                bar.write(
-                    f"step {step}: held-out centre-hole PSNR {log['eval'][-1]['psnr']:.2f} dB"
-                )
-            log["seconds"] = seconds0 + time.time() - start
-            if time.time() - last_save > 60 * save_minutes:
+            if rank == 0 and (step % run.eval_every == 0 or step == run.steps):
+                record_eval()
+            if shared[4]:
+                bar.write(f"stopping after {run.max_minutes} min at step {step}; --resume goes on")
+                break
+            if shared[3] and step < run.steps:
                 save()
                 last_save = time.time()
-            if max_minutes is not None and time.time() - start > 60 * max_minutes:
-                bar.write(
-                    f"stopping after {max_minutes} minutes at step {step}; --resume continues"
-                )
-                break
     except KeyboardInterrupt:
+        if world > 1:
+            raise  # the other processes cannot join a save now; resume from the last one
         bar.write(f"interrupted at step {step}; saving (--resume continues)")
     finally:
         bar.close()
-    if step and (not log["eval"] or log["eval"][-1]["step"] != step):
-        log["eval"].append({"step": step, "psnr": heldout_psnr(gen, crops)})
+    if rank == 0 and step and (not log["eval"] or log["eval"][-1]["step"] != step):
+        record_eval()
     save()
+    if world > 1:
+        dist.destroy_process_group()
     return log
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def _photos(
+    a: argparse.Namespace, size: int, rank: int
+) -> tuple[list[Path] | None, np.ndarray | None]:
+    """The training photos and validation crops the options ask for (None: bundled)."""
+    if a.data is None:
+        if a.val_data or a.val_fraction:
+            raise InputError("--val-data and --val-fraction need --data")
+        return None, None
+    found = dataset.list_photos(a.data, size)
+    if rank == 0:
+        print(f"{a.data}: {found.report()}", file=sys.stderr)
+    photos, val = found.paths, None
+    if a.val_data:
+        val = dataset.list_photos(a.val_data, 2 * size).paths
+    elif a.val_fraction:
+        photos, val = dataset.split_photos(photos, a.val_fraction, a.seed)
+    if val is None or rank:
+        return photos, None
+    return photos, validation_crops(val, 2 * size)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -229,38 +387,52 @@ def main(argv: list[str] | None = None) -> None:
     )
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("content", help="train the content network (PAPER.md section 3)")
+    d = RunSettings()
     p.add_argument("--config", choices=sorted(content.CONFIGS), default="classroom")
-    p.add_argument("--adv-weight", type=float, default=0.001, help="0 trains L2 only")
-    p.add_argument("--steps", type=int, default=3000, help="total steps (including resumed)")
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--data", help="train on every photo under this folder (default: bundled)")
+    val = p.add_mutually_exclusive_group()
+    val.add_argument("--val-data", help="validate on the photos under this folder")
+    val.add_argument("--val-fraction", type=float,
+                     help="hold out this fraction of --data for validation")  # fmt: skip
+    p.add_argument("--adv-weight", type=float, default=d.adv_weight, help="0 trains L2 only")
+    p.add_argument("--steps", type=int, default=d.steps, help="total steps (resumed included)")
+    p.add_argument("--batch", type=int, default=d.batch,
+                   help="global batch, split evenly between torchrun's processes")  # fmt: skip
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--lr-decay", choices=("none", "cosine"), default=d.lr_decay)
+    p.add_argument("--ema", type=float, default=d.ema,
+                   help="ship a moving average of the weights with this decay (e.g. 0.999)")
+    p.add_argument("--workers", type=int, default=d.workers, help="DataLoader processes")
+    p.add_argument("--device", help="cpu or cuda (default: CUDA when present)")
+    p.add_argument("--amp", action="store_true", help="bf16 autocast on CUDA")
     p.add_argument("--out", default=str(content.CHECKPOINT_DIR))
     p.add_argument("--name", help="run name (default <config>-l2 or <config>-l2adv)")
     p.add_argument("--resume", action="store_true", help="continue from NAME.state.pt")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="torch CPU threads")
-    p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--save-minutes", type=float, default=3.0)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--threads", type=int, help="torch CPU threads (per process)")
+    p.add_argument("--eval-every", type=int, default=d.eval_every)
+    p.add_argument("--save-minutes", type=float, default=d.save_minutes)
     p.add_argument("--max-minutes", type=float, help="stop (resumably) after this wall time")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     a = parser.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
+    cfg = content.CONFIGS[a.config]
     name = a.name or f"{a.config}-{'l2adv' if a.adv_weight > 0 else 'l2'}"
-    log = train(
-        content.CONFIGS[a.config],
-        name,
-        a.out,
-        steps=a.steps,
-        adv_weight=a.adv_weight,
-        batch=a.batch,
-        lr=a.lr,
-        seed=a.seed,
-        resume=a.resume,
-        eval_every=a.eval_every,
-        save_minutes=a.save_minutes,
-        max_minutes=a.max_minutes,
-    )
-    print(f"{name}: step {log['eval'][-1]['step']}, held-out PSNR {log['eval'][-1]['psnr']:.2f} dB")
+    keys = set(RunSettings.__dataclass_fields__)
+    run = RunSettings(**{k: v for k, v in vars(a).items() if k in keys})
+    rank = int(os.environ.get("RANK", "0"))
+    try:
+        photos, val_crops = _photos(a, cfg.size, rank)
+        log = train(cfg, name, a.out, run, photos, val_crops, device=a.device, resume=a.resume,
+                    progress=not a.quiet)  # fmt: skip
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if rank == 0:
+        e = log["eval"][-1]
+        print(f"{name}: step {e['step']}, validation PSNR {e['psnr']:.2f} dB, "
+              f"LPIPS {e['lpips']:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

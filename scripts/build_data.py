@@ -8,8 +8,11 @@ Run from the repository root::
 Sources (no web downloads):
 
 * photos bundled with scikit-image and scikit-learn (already installed);
-* Debian wallpaper packages fetched with ``apt-get download`` into a temporary
-  directory and unpacked with ``dpkg-deb -x``.
+* Debian packages fetched with ``apt-get download`` into a temporary
+  directory and unpacked with ``dpkg-deb -x``: wallpaper packages, the KDE
+  jigsaw game's photos (``palapeli-data``) and GCompris' photos
+  (``gcompris-qt-data``), which sit inside Qt resource bundles (``.rcc``, read
+  by ``read_rcc`` below).
 
 Every photo is converted to RGB, its long side is reduced to at most 1024 px
 (Pillow LANCZOS, aspect ratio kept) and it is saved as a baseline JPEG of
@@ -21,10 +24,14 @@ Masks are 8-bit grayscale PNGs, 255 = hole (unknown), 0 = known.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +49,24 @@ PACKAGES = {
     "lomiri-wallpapers-20.04": "20.04.0-2",
     "mate-backgrounds": "1.26.0-1",
     "lxqt-themes": "1.2.0-1",
+    "palapeli-data": "4:22.12.3-1",
+    "gcompris-qt-data": "3.1-2",
 }
 
 LOMIRI = "usr/share/backgrounds/"
 MATE = "usr/share/backgrounds/mate/nature/"
 LXQT = "usr/share/lxqt/wallpapers/"
+PALAPELI = "usr/share/palapeli/collection/"
+
+
+def gcompris(activity: str, path: str) -> str:
+    """Origin of a file inside GCompris' bundle for ``activity``: ``<rcc>:/<path>``."""
+    return (f"usr/share/gcompris-qt/rcc/{activity}.rcc:"
+            f"/gcompris/src/activities/{activity}/resource/{path}")
+
+
+def monument(path: str) -> str:
+    return gcompris("explore_monuments", path)
 
 # (slug, what it shows, kind, source, origin, author, SPDX licence)
 # kind is one of "building" (buildings / streets / man-made scenes),
@@ -144,10 +164,221 @@ IMAGES = [
     ("green_hills", "green hills, ploughed field and row of trees", "nature",
      "lxqt-themes", LXQT + "this-is-not-windows.jpg", "stefonarch (LXQt)",
      "CC-BY-SA-3.0"),
+    # --- palapeli-data (author and licence in each puzzle's .desktop file)
+    ("cincinnati_bridge", "Roebling suspension bridge, Cincinnati, lit at night",
+     "building", "palapeli-data", PALAPELI + "cincinnati-bridge.jpg",
+     "Derek Jensen (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("honey_bee", "honey bee on a purple aster", "nature",
+     "palapeli-data", PALAPELI + "european-honey-bee.jpg",
+     "John Severns (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("citrus_slices", "slices of oranges, lemons and limes", "object",
+     "palapeli-data", PALAPELI + "citrus-fruits.jpg",
+     "US Department of Agriculture", "LicenseRef-PublicDomain"),
+    # --- gcompris-qt-data, explore_monuments (licence per file in the bundle's
+    # resource/README; photos from Wikimedia Commons)
+    ("bent_pyramid", "Bent Pyramid of Dahshur in the desert", "building",
+     "gcompris-qt-data", monument("egypt/bentPyramid.webp"),
+     "Neithsabes (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("giza_pyramid", "stone courses of the Great Pyramid of Giza", "building",
+     "gcompris-qt-data", monument("egypt/greatPyramidOfGiza.webp"),
+     "Gary Todd (Wikimedia Commons)", "CC0-1.0"),
+    ("meidum_pyramid", "Meidum pyramid on a desert plain", "building",
+     "gcompris-qt-data", monument("egypt/meidumPyramid.webp"),
+     "Neithsabes (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("red_pyramid", "Red Pyramid of Dahshur behind sand", "building",
+     "gcompris-qt-data", monument("egypt/redPyramid.webp"),
+     "Chipdawes (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("arles_arena", "arcades of the Roman amphitheatre of Arles", "building",
+     "gcompris-qt-data", monument("france/arlesAmphitheater.webp"),
+     "OT Arles (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("chambord", "Château de Chambord behind a lawn", "building",
+     "gcompris-qt-data", monument("france/chateaudeChambord.webp"),
+     "BjörnT (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("chenonceau", "Château de Chenonceau spanning the river Cher", "building",
+     "gcompris-qt-data", monument("france/chateaudeChenonceau.webp"),
+     "Alf van Beem (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("carcassonne", "walls and towers of the Cité de Carcassonne", "building",
+     "gcompris-qt-data", monument("france/citedeCarcassonne.webp"),
+     "Petitemontagnedujura (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("eiffel_tower", "Eiffel Tower above the trees of the Champ de Mars",
+     "building", "gcompris-qt-data", monument("france/eiffelTower.webp"),
+     "Tognopop (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("mont_st_michel", "Mont-Saint-Michel beyond salt meadows", "building",
+     "gcompris-qt-data", monument("france/montStMichel.webp"),
+     "Ali Sabbagh (Wikimedia Commons)", "CC0-1.0"),
+    ("palais_des_papes", "gothic front of the Palais des Papes, Avignon",
+     "building", "gcompris-qt-data", monument("france/palaisdesPapes.webp"),
+     "Tognopop (Wikimedia Commons)", "CC0-1.0"),
+    ("pont_du_gard", "Pont du Gard Roman aqueduct over a wooded valley",
+     "building", "gcompris-qt-data", monument("france/pontduGard.webp"),
+     "Mimova (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("reims_cathedral", "apse and buttresses of Reims cathedral", "building",
+     "gcompris-qt-data", monument("france/reimsCathedral.webp"),
+     "Mattana (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("rocamadour", "village of Rocamadour on a wooded cliff", "building",
+     "gcompris-qt-data", monument("france/rocamadour.webp"),
+     "François Darras (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("aula_palatina", "brick Aula Palatina in Trier, parked cars in front",
+     "building", "gcompris-qt-data", monument("germany/aulaPalatina.webp"),
+     "Berthold Werner (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("berlin_cathedral", "Berlin Cathedral and its domes", "building",
+     "gcompris-qt-data", monument("germany/berlinCathedral.webp"),
+     "Gary Todd (Wikimedia Commons)", "CC0-1.0"),
+    ("brandenburg_gate", "Brandenburg Gate lit at dusk", "building",
+     "gcompris-qt-data", monument("germany/brandenburgGate.webp"),
+     "Evans1551 (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("neuschwanstein", "Neuschwanstein Castle above a forest", "building",
+     "gcompris-qt-data", monument("germany/neuschwansteinCastle.webp"),
+     "cameralends (Wikimedia Commons)", "CC0-1.0"),
+    ("schwerin_palace", "Schwerin Palace across a lake, bare trees", "building",
+     "gcompris-qt-data", monument("germany/schwerinPalace.webp"),
+     "Hermann Luyken (Wikimedia Commons)", "CC0-1.0"),
+    ("trier_baths", "ruins of the Imperial Baths in Trier behind a lawn",
+     "building", "gcompris-qt-data", monument("germany/trierImperialBaths.webp"),
+     "Berthold Werner (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("worms_cathedral", "Worms Cathedral with a bronze model in front",
+     "building", "gcompris-qt-data", monument("germany/wormsCathedral.webp"),
+     "Immanuel Giel (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("ajanta_caves", "Ajanta caves cut into a green gorge", "building",
+     "gcompris-qt-data", monument("india/ajantaCave.webp"),
+     "Jonathanawhite (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("charminar", "Charminar monument, Hyderabad", "building",
+     "gcompris-qt-data", monument("india/charminar.webp"),
+     "Goutamkhandelwal (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("gateway_of_india", "Gateway of India lit at night, palm tree", "building",
+     "gcompris-qt-data", monument("india/gatewayofIndia.webp"),
+     "Simon Steinberger (Wikimedia Commons)", "CC0-1.0"),
+    ("golden_temple", "Golden Temple, Amritsar, across its pool", "building",
+     "gcompris-qt-data", monument("india/goldenTemple.webp"),
+     "Jasdeep Singh (Wikimedia Commons)", "CC0-1.0"),
+    ("sanchi_stupa", "Great Stupa of Sanchi", "building",
+     "gcompris-qt-data", monument("india/greatStupa.webp"),
+     "ArnoldBetten (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("hawa_mahal", "pink sandstone facade of Hawa Mahal, Jaipur", "building",
+     "gcompris-qt-data", monument("india/hawaMahal.webp"),
+     "Janwiki (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("konark_temple", "carved stone front of the Konark Sun Temple", "building",
+     "gcompris-qt-data", monument("india/konarkSunTemple.webp"),
+     "Tetraktys (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("mysore_palace", "Mysore Palace and its gardens", "building",
+     "gcompris-qt-data", monument("india/mysorePalace.webp"),
+     "Shiva sg (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("qutub_minar", "Qutub Minar framed by a stone arch", "building",
+     "gcompris-qt-data", monument("india/qutubMinar.webp"),
+     "pramadas (Wikimedia Commons)", "CC0-1.0"),
+    ("rang_ghar", "Rang Ghar pavilion, Assam", "building",
+     "gcompris-qt-data", monument("india/rangGhar.webp"),
+     "Porikolpok Oxom (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("victoria_memorial", "Victoria Memorial, Kolkata, behind a lawn",
+     "building", "gcompris-qt-data", monument("india/victoriaMemorial.webp"),
+     "Anourag (Wikimedia Commons)", "CC0-1.0"),
+    ("cabrillo_statue", "statue at Cabrillo National Monument", "object",
+     "gcompris-qt-data", monument("usa/cabrillo.webp"),
+     "allyndon (Wikimedia Commons)", "CC0-1.0"),
+    ("canyon_de_chelly", "river through the red-rock Canyon de Chelly",
+     "nature", "gcompris-qt-data", monument("usa/canyondeChelly.webp"),
+     "Nikater (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("castillo_san_marcos", "aerial view of the Castillo de San Marcos fort",
+     "building", "gcompris-qt-data", monument("usa/castillodeSanMarcos.webp"),
+     "National Park Service", "LicenseRef-PublicDomain"),
+    ("fort_sumter", "brick ruins of Fort Sumter by the sea", "building",
+     "gcompris-qt-data", monument("usa/fortSumter.webp"),
+     "Gary Todd (Wikimedia Commons)", "CC0-1.0"),
+    ("washington_birthplace", "brick house at George Washington Birthplace",
+     "building", "gcompris-qt-data",
+     monument("usa/georgeWashingtonBirthplace.webp"),
+     "National Park Service", "LicenseRef-PublicDomain"),
+    ("lincoln_memorial", "Lincoln Memorial lit at night", "building",
+     "gcompris-qt-data", monument("usa/lincolnMemorial.webp"),
+     "Brylie Christopher Oxley (Wikimedia Commons)", "CC0-1.0"),
+    ("mount_rushmore", "faces carved into the granite of Mount Rushmore",
+     "building", "gcompris-qt-data", monument("usa/mountRushmore.webp"),
+     "Eekim (Wikimedia Commons)", "CC0-1.0"),
+    ("betatakin", "Betatakin cliff dwellings in a sandstone alcove", "building",
+     "gcompris-qt-data", monument("usa/navajo.webp"),
+     "Jon Sullivan (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("statue_of_liberty", "Statue of Liberty on its pedestal", "object",
+     "gcompris-qt-data", monument("usa/statueofLiberty.webp"),
+     "Ypsilonatshared (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("chichen_itza", "El Castillo step pyramid, Chichén Itzá", "building",
+     "gcompris-qt-data", monument("wonders/chichenItza.webp"),
+     "Daniel Schwen (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("christ_redeemer", "Christ the Redeemer above Rio de Janeiro", "building",
+     "gcompris-qt-data", monument("wonders/christTheRedeemer.webp"),
+     "Chensiyuan (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("colosseum", "Colosseum, Rome", "building",
+     "gcompris-qt-data", monument("wonders/colosseum.webp"),
+     "Urse Ovidiu (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("great_wall", "Great Wall of China over green hills", "building",
+     "gcompris-qt-data", monument("wonders/greatWallofChina.webp"),
+     "Nicolas Perrault III (Wikimedia Commons)", "CC0-1.0"),
+    ("machu_picchu", "Machu Picchu ruins below mountains", "building",
+     "gcompris-qt-data", monument("wonders/machuPicchu.webp"),
+     "Guillaume Pascal (Wikimedia Commons)", "CC0-1.0"),
+    ("petra_treasury", "rock-cut facade of Al-Khazneh, Petra", "building",
+     "gcompris-qt-data", monument("wonders/petra.webp"),
+     "Berthold Werner (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("taj_mahal", "Taj Mahal and its gardens", "building",
+     "gcompris-qt-data", monument("wonders/tajMahal.webp"),
+     "Yann (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    # --- gcompris-qt-data, other activities (README next to the photos)
+    ("taiko_festival", "taiko drummers at a night street festival", "building",
+     "gcompris-qt-data", gcompris("explore_world_music", "music/japan.webp"),
+     "takami torao (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("orchestra", "orchestra on a concert-hall stage", "building",
+     "gcompris-qt-data", gcompris("explore_world_music", "music/orchestra.webp"),
+     "ABC Informática (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("underwater_road", "sunken Roman road on the sea floor, Baia", "nature",
+     "gcompris-qt-data", gcompris("clickgame", "sea1.webp"),
+     "Ruthven (Wikimedia Commons)", "CC0-1.0"),
+    ("underwater_rocks", "underwater rocks and weed, Baia", "nature",
+     "gcompris-qt-data", gcompris("clickgame", "sea2.webp"),
+     "Ruthven (Wikimedia Commons)", "CC0-1.0"),
+    ("coral_porthole", "corals seen through an aquarium porthole", "nature",
+     "gcompris-qt-data", gcompris("clickgame", "sea3.webp"),
+     "SolarSurfer (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("black_coral", "black coral under water, Milford Sound", "nature",
+     "gcompris-qt-data", gcompris("clickgame", "sea4.webp"),
+     "Pseudopanax (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("basket_starfish", "basket starfish on the sea floor", "nature",
+     "gcompris-qt-data", gcompris("clickgame", "sea6.webp"),
+     "U.S. Fish and Wildlife Service", "LicenseRef-PublicDomain"),
+    ("bactrian_camels", "Bactrian camels on the Mongolian steppe", "nature",
+     "gcompris-qt-data", gcompris("erase", "camels.webp"),
+     "Alexandr frolov (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("alpine_goat", "blackneck goat below Alpine peaks", "nature",
+     "gcompris-qt-data", gcompris("erase", "goat.webp"),
+     "JoachimKohlerBremen (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("zanskari_horse", "Zanskari horse in Ladakh, snowy mountains behind",
+     "nature", "gcompris-qt-data", gcompris("erase", "horse.webp"),
+     "Eatcha (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("spoonbills", "two spoonbills wading in shallow water", "nature",
+     "gcompris-qt-data", gcompris("erase", "spoonbills.webp"),
+     "Ryzhkov Sergey (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("sally_crab", "Sally Lightfoot crab on grey rock", "nature",
+     "gcompris-qt-data", gcompris("erase", "crab.webp"),
+     "Nosferattus (Wikimedia Commons)", "CC0-1.0"),
+    ("bison_meadow", "American bison grazing on a meadow", "nature",
+     "gcompris-qt-data", gcompris("explore_world_animals", "animals/bison.webp"),
+     "Kurt Kaiser (Wikimedia Commons)", "CC0-1.0"),
+    ("giraffes_savanna", "two giraffes among savanna trees", "nature",
+     "gcompris-qt-data", gcompris("explore_world_animals", "animals/giraffe.webp"),
+     "Mike and Lara Wolfe (Wikimedia Commons)", "CC0-1.0"),
+    ("kangaroos", "eastern grey kangaroo and joey on a forest path", "nature",
+     "gcompris-qt-data",
+     gcompris("explore_world_animals", "animals/kangaroo.webp"),
+     "Vicki Nunn (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("cows_pasture", "black-and-white cows on a pasture", "nature",
+     "gcompris-qt-data", gcompris("explore_farm_animals", "animals/cow.webp"),
+     "Dohduhdah (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("nokota_horses", "band of Nokota horses on a grassy hill", "nature",
+     "gcompris-qt-data", gcompris("explore_farm_animals", "animals/horse.webp"),
+     "Seth Zeigler (Wikimedia Commons)", "CC0-1.0"),
 ]
 
-# Fixed held-out split (about 29 %): two man-made scenes, four nature
-# scenes/textures and three object photos.
+# Fixed held-out split (9 of the first 31 photos): two man-made scenes, four
+# nature scenes/textures and three object photos.  Photos added later all go
+# to the train split; never move a photo between splits.
 HELDOUT = [
     "house_dogs", "storm_road",
     "mountain_path", "ladybird", "wildflowers", "dune_grass",
@@ -156,7 +387,8 @@ HELDOUT = [
 
 LICENSE_URLS = {
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "LicenseRef-PublicDomain": "(public domain, see the function docstring)",
+    "LicenseRef-PublicDomain": "(public domain: see the scikit-image docstring "
+                               "or the package's per-file credits)",
     "CC-BY-2.0": "https://creativecommons.org/licenses/by/2.0/",
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "CC-BY-SA-3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
@@ -187,6 +419,40 @@ def fetch_packages(tmp: Path) -> dict[str, tuple[Path, str]]:
     return out
 
 
+@functools.cache
+def read_rcc(path: Path) -> dict[str, bytes]:
+    """Files in a Qt resource bundle (``.rcc``, format "qres" v1-3) by path."""
+    buf = path.read_bytes()
+    assert buf[:4] == b"qres", path
+    version, tree, data, names = struct.unpack(">IIII", buf[4:20])
+    node = 14 if version == 1 else 22  # v2+ add a 64-bit modification time
+
+    def name(off: int) -> str:
+        (n,) = struct.unpack(">H", buf[names + off:names + off + 2])
+        return buf[names + off + 6:names + off + 6 + 2 * n].decode("utf-16-be")
+
+    files = {}
+    todo = [(0, "")]  # (node index, parent path); node 0 is the root
+    while todo:
+        i, parent = todo.pop()
+        p = tree + i * node
+        name_off, flags = struct.unpack(">IH", buf[p:p + 6])
+        path_i = f"{parent}/{name(name_off)}" if i else ""
+        if flags & 2:  # directory: child count, first child index
+            count, first = struct.unpack(">II", buf[p + 6:p + 14])
+            todo += [(c, path_i) for c in range(first, first + count)]
+            continue
+        (off,) = struct.unpack(">I", buf[p + 10:p + 14])  # after locale
+        (size,) = struct.unpack(">I", buf[data + off:data + off + 4])
+        raw = buf[data + off + 4:data + off + 4 + size]
+        if flags & 4:
+            raise NotImplementedError(f"zstd-compressed entry {path_i} in {path}")
+        if flags & 1:  # qCompress: 4-byte length, then a zlib stream
+            raw = zlib.decompress(raw[4:])
+        files[path_i] = raw
+    return files
+
+
 def load_source(source: str, origin: str, pkgs) -> Image.Image:
     if source == "skimage":
         import skimage.data
@@ -199,7 +465,11 @@ def load_source(source: str, origin: str, pkgs) -> Image.Image:
         names = [Path(f).name for f in ds.filenames]
         return Image.fromarray(ds.images[names.index(fname)])
     root, _ = pkgs[source]
-    im = Image.open(root / origin)
+    if ".rcc:/" in origin:  # <bundle>.rcc:/<path inside the bundle>
+        bundle, inner = origin.split(".rcc:", 1)
+        im = Image.open(io.BytesIO(read_rcc(root / f"{bundle}.rcc")[inner]))
+    else:
+        im = Image.open(root / origin)
     im.load()
     return ImageOps.exif_transpose(im)
 
@@ -416,8 +686,11 @@ def main() -> None:
         "    python scripts/build_data.py",
         "",
         "The photos come from scikit-image and scikit-learn (bundled sample "
-        "images) and from Debian wallpaper packages (fetched with "
-        "`apt-get download`); nothing is downloaded from the web. Each photo "
+        "images) and from Debian packages (fetched with `apt-get download`): "
+        "wallpaper packages, the photos of the KDE jigsaw game "
+        "(`palapeli-data`) and those of the GCompris education suite "
+        "(`gcompris-qt-data`, read from its Qt resource bundles); nothing is "
+        "downloaded from the web. Each photo "
         "was modified only by converting to RGB, reducing the long side to at "
         f"most {MAX_SIDE} px (Lanczos) and re-encoding as JPEG (quality "
         f"{JPEG_QUALITY}).",
@@ -430,7 +703,9 @@ def main() -> None:
         "Licences were checked in each function's docstring "
         "(scikit-image), `sklearn/datasets/images/README.txt` (scikit-learn) "
         "and `usr/share/doc/<package>/copyright` (Debian; for `lxqt-themes` "
-        "also `usr/share/lxqt/wallpapers/License`).",
+        "also `usr/share/lxqt/wallpapers/License`, for `palapeli-data` each "
+        "puzzle's `.desktop` file, for `gcompris-qt-data` the `README` shipped "
+        "beside the photos inside each bundle).",
         "",
         f"Split: {len(split['train'])} train / {len(split['heldout'])} "
         "held-out (fixed list in `scripts/build_data.py`; also in "
@@ -456,6 +731,20 @@ def main() -> None:
         "the package) says the wallpapers are CC-BY-SA-3.0 and credits "
         "stefonarch for these photos; we follow the more specific upstream "
         "file. Both allow redistribution.",
+        "- `gcompris-qt-data`: an origin `<bundle>.rcc:/<path>` is a file "
+        "inside that Qt resource bundle. Author, licence and Wikimedia Commons "
+        "source of each photo are listed in the `README` next to it in the "
+        "bundle (e.g. `gcompris/src/activities/explore_monuments/resource/"
+        "README`); we follow that per-file record. Debian's copyright file "
+        "covers these photos only by stale blanket entries (`Files: *` "
+        "GPL-3+; `clickgame/resource/sea*.jpg` and "
+        "`explore_farm_animals/resource/animals/*` GPL-3, listed under their "
+        "older `.jpg` names); all of these allow redistribution. GCompris "
+        "cropped and sharpened the `erase` photos; the monuments README "
+        "spells `aulaPalatina.webp` as `audaPalatina.webp`.",
+        "- `palapeli-data`: author and licence from each puzzle's `.desktop` "
+        "file (`X-KDE-PluginInfo-Author`, `X-KDE-PluginInfo-License`: "
+        "Public Domain for the three photos used).",
         "- scikit-learn's README credits \"danielbuechele\" for both images, "
         "but the flower's Flickr URL is that of user \"vultilion\".",
         "- Masks in `data/masks/` are generated by the script (no licence "

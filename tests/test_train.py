@@ -1,0 +1,243 @@
+"""Training the content network: the folder data set, the input pipeline, the command, resuming,
+and several processes under torchrun (gloo on the CPU)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from nplib import content, dataset, train
+
+TINY = content.Config(size=16, channels=(8, 16), bottleneck=32, overlap=1)
+SUFFIXES = (".jpg", ".png", ".webp", ".bmp", ".tif")
+
+
+def _photo(rng, h, w):
+    """A smooth random colour image (blocks upsampled), uint8."""
+    small = rng.integers(0, 256, (h // 8 + 1, w // 8 + 1, 3), dtype=np.uint8)
+    return Image.fromarray(small).resize((w, h), Image.BICUBIC)
+
+
+def _make_folder(root: Path) -> Path:
+    """24 readable photos of 80-120 px in five formats and nested folders, an RGBA and a
+    grey one among them, plus one corrupt file and one photo too small for a 64 px crop."""
+    rng = np.random.default_rng(0)
+    for i in range(24):
+        sub = root / f"set{i % 3}" / ("deep" if i % 5 == 0 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        im = _photo(rng, int(rng.integers(80, 121)), int(rng.integers(80, 121)))
+        im = im.convert("RGBA") if i == 1 else im.convert("L") if i == 2 else im
+        im.save(sub / f"p{i:02d}{SUFFIXES[i % len(SUFFIXES)]}")
+    (root / "set0" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    _photo(rng, 40, 100).save(root / "set1" / "tiny.png")
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return _make_folder(tmp_path_factory.mktemp("photos"))
+
+
+def test_list_photos_skips_and_reports_bad_files(folder):
+    found = dataset.list_photos(folder, 64)
+    assert len(found.paths) == 24 and found.paths == sorted(found.paths)
+    assert [p.name for p in found.unreadable] == ["broken.jpg"]
+    assert [p.name for p in found.too_small] == ["tiny.png"]
+    first = folder / "set0" / "broken.jpg"
+    assert found.report() == f"skipped 2 of 26 files: 1 unreadable, 1 too small; first: {first}"
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    im = _photo(np.random.default_rng(1), 70, 100)  # 100 wide, 70 high as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    im.save(tmp_path / "phone.jpg", exif=exif)
+    assert dataset._size(tmp_path / "phone.jpg") == (70, 100)
+    assert dataset._open_rgb(tmp_path / "phone.jpg").size == (70, 100)
+    with pytest.raises(train.InputError, match="at least 80 px"):  # the displayed width is 70
+        dataset.list_photos(tmp_path, 80)
+
+
+def test_empty_or_unusable_folder_is_an_input_error(tmp_path):
+    with pytest.raises(train.InputError, match="no usable photos.*no image files"):
+        dataset.list_photos(tmp_path, 64)
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    with pytest.raises(train.InputError, match="no usable photos.*1 image file "):
+        dataset.list_photos(tmp_path, 64)
+    with pytest.raises(train.InputError, match="not found"):
+        dataset.list_photos(tmp_path / "missing", 64)
+
+
+def test_crops_depend_only_on_their_number(folder):
+    paths = dataset.list_photos(folder, 64).paths
+    a, b = dataset.TrainingCrops(paths, 64, seed=3), dataset.TrainingCrops(paths, 64, 3, cache=0)
+    for k in (0, 7, 10**9):
+        (xa, ha), (xb, hb) = a[k], b[k]
+        assert torch.equal(xa, xb) and torch.equal(ha, hb)
+        assert xa.shape == (3, 64, 64) and xa.dtype == torch.float32 and hb.dtype == torch.bool
+        assert 0 <= xa.min() and xa.max() <= 1 and ha.any()
+    assert not torch.equal(a[0][0], a[1][0])
+    assert not torch.equal(a[0][0], dataset.TrainingCrops(paths, 64, seed=4)[0][0])
+
+    def batches(workers):
+        loader = torch.utils.data.DataLoader(a, batch_size=4, sampler=range(12),
+                                             num_workers=workers)  # fmt: skip
+        return [x for x, _ in loader]
+
+    assert all(torch.equal(p, q) for p, q in zip(batches(0), batches(2), strict=True))
+
+
+def test_split_photos_is_seeded_and_disjoint(folder):
+    paths = dataset.list_photos(folder, 64).paths
+    tr, val = dataset.split_photos(paths, 0.25, seed=0)
+    assert len(val) == 6 and not set(tr) & set(val) and sorted(tr + val) == paths
+    assert dataset.split_photos(paths, 0.25, seed=0) == (tr, val)
+    with pytest.raises(train.InputError, match="between 0 and 1"):
+        dataset.split_photos(paths, 1.5, seed=0)
+
+
+def _state(out: Path, name: str) -> dict:
+    return torch.load(out / f"{name}.state.pt", weights_only=False)
+
+
+def _flags(folder, out, steps, *extra):
+    return ["content", "--data", str(folder), "--val-fraction", "0.1", "--steps", str(steps),
+            "--batch", "4", "--eval-every", "1000", "--out", str(out), "--quiet",
+            "--threads", "1", *extra]  # fmt: skip
+
+
+def test_training_on_a_folder(folder, tmp_path, capsys):
+    out = tmp_path / "run"
+    train.main(_flags(folder, out, 3))
+    err = capsys.readouterr().err
+    assert "skipped 2 of 26 files: 1 unreadable, 1 too small" in err
+    log = json.loads((out / "classroom-l2adv.json").read_text())
+    assert log["photos"] == 22 and log["eval"][-1]["step"] == 3  # 24 usable, 2 validation
+    assert {"psnr", "lpips"} <= set(log["eval"][-1]) and (out / "classroom-l2adv.png").is_file()
+    assert content.load(str(out / "classroom-l2adv.pt")).cfg == content.CONFIGS["classroom"]
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--data", "{empty}"], "no usable photos"),
+    (["--data", "{empty}/missing"], "data folder not found"),
+    (["--val-fraction", "0.1"], "need --data"),
+    (["--amp", "--device", "cpu"], "needs CUDA"),
+    (["--batch", "3", "--resume"], "nothing to resume"),
+])  # fmt: skip
+def test_bad_options_exit_2_with_one_line(tmp_path, capsys, flags, message):
+    (tmp_path / "empty").mkdir()
+    flags = [f.format(empty=tmp_path / "empty") for f in flags]
+    with pytest.raises(SystemExit) as exit:
+        train.main(["content", "--steps", "1", "--out", str(tmp_path / "out"), *flags])
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_fails_without_a_traceback(tmp_path):
+    cmd = [sys.executable, "-m", "nplib.train", "content", "--data", str(tmp_path)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith("error: no usable photos"), r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_resume_gives_the_same_weights(tmp_path):
+    run = train.RunSettings(steps=6, batch=4, eval_every=1000)
+    photos = [train.image_path("astronaut")]
+    val = content.heldout_crops(32, 1)[:2]
+
+    def go(out, steps, resume=False):
+        train.train(TINY, "tiny", out, train.RunSettings(**{**run.__dict__, "steps": steps}),
+                    photos, val, resume=resume, progress=False)  # fmt: skip
+        return _state(out, "tiny")
+
+    straight = go(tmp_path / "a", 6)
+    go(tmp_path / "b", 3)
+    resumed = go(tmp_path / "b", 6, resume=True)
+    assert resumed["step"] == 6
+    for key in ("gen", "disc", "opt_g"):
+        flat = [(k, v) for k, v in straight[key].items() if isinstance(v, torch.Tensor)]
+        for k, v in flat:
+            assert torch.equal(v, resumed[key][k]), (key, k)
+    assert len(resumed["log"]["eval"]) == 2  # steps 3 and 6
+    assert content.load(str(tmp_path / "b" / "tiny.pt")).cfg == TINY
+
+
+def test_ema_ships_the_average(tmp_path):
+    run = train.RunSettings(steps=4, batch=4, eval_every=1000, adv_weight=0, ema=0.5)
+    train.train(TINY, "tiny", tmp_path, run, [train.image_path("astronaut")],
+                content.heldout_crops(32, 1)[:2], progress=False)  # fmt: skip
+    state = _state(tmp_path, "tiny")
+    shipped = content.load(str(tmp_path / "tiny.pt"))
+    for k, v in shipped.state_dict().items():
+        assert torch.allclose(v, state["ema"][k].half().float())
+    assert any(not torch.equal(state["ema"][k], state["gen"][k]) for k in state["gen"])
+
+
+# ----------------------------------------------------------------------------- torchrun
+
+
+def _torchrun(flags, nproc=2):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+           f"--nproc_per_node={nproc}", "-m", "nplib.train", *flags]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)  # fmt: skip
+
+
+def _finish(proc, timeout=180):
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_processes(folder, tmp_path_factory):
+    """A 6-step run of two processes under torchrun (gloo), uninterrupted."""
+    out = tmp_path_factory.mktemp("two")
+    _finish(_torchrun(_flags(folder, out, 6)))
+    return _state(out, "classroom-l2adv")
+
+
+def test_two_processes_equal_one_with_the_same_global_batch(folder, tmp_path, two_processes):
+    train.main(_flags(folder, tmp_path, 6))
+    one, two = _state(tmp_path, "classroom-l2adv"), two_processes
+    assert two["log"]["in_sync"] and two["log"]["args"]["world"] == 2  # both ranks agree
+    # Float rounding differs (a mean of two half-batch gradients vs one full-batch mean); Adam's
+    # first steps, ~lr * sign(gradient), amplify it to ~1e-5 where a gradient is near zero.
+    for key in ("gen", "disc"):
+        for k, v in one[key].items():
+            diff = (v - two[key][k]).abs()
+            assert diff.max() < 5e-5 and diff.mean() < 1e-7, (key, k)
+    l1 = [r["l2"] for r in one["log"]["train"]]
+    l2 = [r["l2"] for r in two["log"]["train"]]
+    assert np.allclose(l1, l2, rtol=1e-6)  # the logged loss is the mean over both processes
+
+
+def test_killed_torchrun_resumes_to_the_same_weights(folder, tmp_path, two_processes):
+    flags = _flags(folder, tmp_path, 6, "--save-minutes", "0")  # a checkpoint every step
+    proc = _torchrun(flags)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if (tmp_path / "classroom-l2adv.state.pt").is_file():
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)  # as a scheduler's kill: torchrun stops its workers
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0, out
+    stopped_at = _state(tmp_path, "classroom-l2adv")["step"]
+    _finish(_torchrun([*flags, "--resume"]))
+    resumed = _state(tmp_path, "classroom-l2adv")
+    assert 1 <= stopped_at < 6 and resumed["step"] == 6
+    for key in ("gen", "disc"):
+        for k, v in two_processes[key].items():
+            assert torch.equal(v, resumed[key][k]), (key, k)
