@@ -1,7 +1,9 @@
 """Command line: ``nplib inpaint IMAGE --mask MASK -o OUT``, ``nplib methods``, ``nplib demo``.
 
 Bad input ends with a one-line ``nplib: error: ...`` on stderr and exit code 2,
-and never leaves an output file behind (outputs are written atomically).
+and never leaves an output file behind (outputs are written atomically). Images are
+read upright (EXIF orientation) up to 8192x8192 pixels; in a mask, pixels at least
+half-bright are the hole (see :mod:`nplib.io`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ def _check_output(path: Path) -> None:
         raise InputError(f"unknown image format for output file {path} (use .png or .jpg)")
     if path.is_dir():
         raise InputError(f"output path {path} is a directory")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: {path.parent} is not a folder")
+
+
+def _save(path: Path, save, *args) -> None:
+    try:
+        save(path, *args)
+    except OSError as err:  # e.g. a folder that cannot be created or written
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _inpaint(args: argparse.Namespace) -> None:
@@ -40,7 +51,7 @@ def _inpaint(args: argparse.Namespace) -> None:
     mask = read_mask(args.mask)
     t0 = time.perf_counter()
     result = inpaint(image, mask, args.method, seed=args.seed, device=args.device)
-    save_image(out, result)
+    _save(out, save_image, result)
     print(f"{args.method}: wrote {out} ({time.perf_counter() - t0:.1f} s)")
 
 
@@ -58,13 +69,13 @@ def _demo(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     result = inpaint(image, mask, args.method, seed=args.seed, device=args.device)
     seconds = time.perf_counter() - t0
-    save_image(out / "result.png", result)
+    _save(out / "result.png", save_image, result)
     fig = image_row(
         [show_hole(image, mask), result],
         ["input with hole (magenta)", f"result: {args.method}, {seconds:.1f} s"],
         f"nplib demo: object removal on data/images/{DEMO_IMAGE}.jpg",
     )
-    save_figure(out / "side_by_side.png", fig)
+    _save(out / "side_by_side.png", save_figure, fig)
     print(f"{args.method}: {seconds:.1f} s; wrote {out / 'result.png'} and "
           f"{out / 'side_by_side.png'}")
     print(f"output folder: {out.resolve()}")
@@ -78,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--method", default=DEFAULT_METHOD,
                         help=f"one of: {', '.join(METHODS)} (default {DEFAULT_METHOD})")
     common.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    common.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    common.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
 
     p = sub.add_parser("inpaint", parents=[common], help="fill the hole of an image")
     p.add_argument("image", help="input image file (any format Pillow reads)")
-    p.add_argument("--mask", required=True, help="mask file: white / nonzero = hole")
+    p.add_argument("--mask", required=True, help="mask file: white (at least half-bright) = hole")
     p.add_argument("-o", "--output", required=True, help="output image file (.png, .jpg)")
     p.set_defaults(run=_inpaint)
 

@@ -21,7 +21,7 @@ with seams and colour casts at the hole border):
 
 Two configurations share the code: ``paper`` (128x128 input, 64x64 centre hole, 79M
 parameters, for GPU users) and ``classroom`` (64x64 input, 32x32 hole, 5M parameters,
-small enough to train on a 2-core CPU; the shipped weights in ``data/checkpoints/``).
+small enough to train on a 2-core CPU; the shipped weights in ``nplib/checkpoints/``).
 
 At inference the window's low frequencies come from the membrane fill at full
 resolution and the network's residual is added on top (:func:`predict_window`).
@@ -30,6 +30,7 @@ resolution and the network's residual is added on top (:func:`predict_window`).
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import os
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -41,11 +42,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from nplib.baselines import diffusion_fill
-from nplib.data import DATA_DIR
 from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask, hole_bbox
 
-CHECKPOINT_DIR = DATA_DIR / "checkpoints"
+#: The shipped generators: package data (``nplib/checkpoints/``), found by importlib.resources.
+CHECKPOINT_DIR = importlib.resources.files("nplib") / "checkpoints"
 
 
 @dataclass(frozen=True)
@@ -286,19 +287,20 @@ def save(path: str | os.PathLike, gen: Generator, meta: dict) -> None:
 
 
 def load(name: str = "classroom-l2adv", device: str | torch.device | None = None) -> Generator:
-    """Load a shipped generator: a name in ``data/checkpoints/`` ('classroom-l2adv',
+    """Load a shipped generator: a name in :data:`CHECKPOINT_DIR` ('classroom-l2adv',
     'classroom-l2') or a path to a ``.pt`` file. Raises InputError if missing or corrupt."""
     path = Path(name) if name.endswith(".pt") else CHECKPOINT_DIR / f"{name}.pt"
     if not path.is_file():
         raise InputError(f"content model not found: {path} (train one with python -m nplib.train)")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with path.open("rb") as f:
+            blob = torch.load(f, map_location="cpu", weights_only=True)
         cfg = Config(**{**blob["config"], "channels": tuple(blob["config"]["channels"])})
         gen = Generator(cfg)
         gen.load_state_dict({k: v.float() for k, v in blob["weights"].items()})
     except Exception as err:  # any unpickling or shape error means a bad file
         raise InputError(f"corrupt content model {path}: {type(err).__name__}") from None
-    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dev = pick_device(device)
     return gen.to(dev).eval()
 
 

@@ -5,45 +5,114 @@ values in ``[0, 1]``. Every mask is a ``bool`` array of shape ``(H, W)`` where
 ``True`` marks the hole (the pixels to fill). Files are written atomically: to a
 temporary file beside the target, then renamed, so a crash never leaves a partial
 image behind.
+
+Reading files, as image viewers show them:
+
+- the EXIF orientation of a photo (and of a mask) is applied, so a phone photo is upright;
+- integer samples are scaled by the range of their depth: 8-bit by 255, 16-bit by 65535,
+  32-bit by 2**31 - 1 (signed) or 2**32 - 1 (unsigned); float images (mode ``F``, e.g. a
+  32-bit float TIFF) are taken to be in [0, 1] already and clipped to it;
+- in a mask file a pixel is hole when its brightest channel is at least half of the
+  range (128 of 255), so white marks the hole, black the known pixels, and the
+  compression noise around a JPEG mask's hole counts as what it surrounds;
+- files over :data:`MAX_IMAGE_PIXELS` are refused before they are decoded.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 #: The message for a mask with no hole pixel (check_mask and hole_bbox).
-EMPTY_MASK = "mask is empty: mark the hole in white (nonzero)"
+EMPTY_MASK = "mask is empty: mark the hole in white"
+
+#: The largest image nplib reads or inpaints: 8192 x 8192 pixels (67 megapixels, more than
+#: any phone photo). A whole image costs about 60 bytes a pixel at peak (4 GB here), whatever
+#: the method: the methods themselves work on a window around the holes.
+MAX_IMAGE_PIXELS = 8192 * 8192
 
 
 class InputError(ValueError):
     """Bad user input (file, mask or option); the message is one line for the user."""
 
 
-def _open(path: str | os.PathLike) -> Image.Image:
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def check_size(width: int, height: int, what: str = "image") -> None:
+    """Refuse an image over :data:`MAX_IMAGE_PIXELS` with an :class:`InputError` naming its size."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"{what} is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
+            f"limit of 8192x8192 ({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels): shrink it first"
+        )
+
+
+def _full_scale(img: Image.Image) -> float:
+    """The sample value of full brightness of a high-depth image (mode I;16*, I or F)."""
+    if img.mode == "F":
+        return 1.0
+    tags = getattr(img, "tag_v2", None) or {}  # a TIFF's tags: BitsPerSample, SampleFormat
+    bits, signed = np.ravel(tags.get(258, 16))[0], np.ravel(tags.get(339, 1))[0] == 2
+    if img.mode == "I" and bits == 32:
+        return 2.0**31 - 1 if signed else 2.0**32 - 1
+    return 65535.0  # I;16*, and mode I holding 16-bit samples (PGM, signed 16-bit TIFF)
+
+
+def _is_deep(img: Image.Image) -> bool:
+    return img.mode in ("I", "F") or img.mode.startswith("I;16")
+
+
+def _open(path: str | os.PathLike) -> tuple[Image.Image, float]:
+    """Decode ``path`` (refusing it over :data:`MAX_IMAGE_PIXELS` before decoding), turned
+    upright by its EXIF orientation; with the full-scale value of its samples."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     try:
-        img = Image.open(path)
-        img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise InputError(f"cannot read image {path}: {err}") from None
-    return img
+        with warnings.catch_warnings():  # our own limit is lower than Pillow's warning
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)  # reads the header only
+        with img:
+            check_size(*img.size, what=f"image {path}")
+            img.load()
+            scale = _full_scale(img) if _is_deep(img) else 255.0
+            upright = ImageOps.exif_transpose(img)  # a new image, upright
+    except InputError:
+        raise
+    except Image.DecompressionBombError as err:  # over twice Pillow's limit: no size known
+        pixels = re.search(r"\((\d+) pixels\)", str(err))
+        size = f"{int(pixels[1]) / 1e6:.0f} megapixels" if pixels else "too large"
+        raise InputError(
+            f"image {path} is {size}, over the limit of 8192x8192 "
+            f"({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels): shrink it first"
+        ) from None
+    except Exception as err:  # any decoding failure (truncated, corrupt, not an image)
+        why = _one_line(err) or type(err).__name__
+        raise InputError(f"cannot read image {path}: {why}") from None
+    return upright, scale
 
 
-def _to_float(img: Image.Image) -> np.ndarray:
+def _deep_to_float(img: Image.Image, scale: float) -> np.ndarray:
+    """(H, W) float64 in [0, 1] of a high-depth image, scaled by its depth's range."""
+    arr = np.asarray(img)
+    if scale == 2.0**32 - 1:
+        arr = arr.view(np.uint32)  # unsigned 32-bit samples, held by Pillow as int32
+    return np.clip(arr.astype(np.float64) / scale, 0.0, 1.0)
+
+
+def _to_float(img: Image.Image, scale: float = 255.0) -> np.ndarray:
     """Convert any PIL mode to float32 RGB in [0, 1] (alpha composited on white)."""
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        arr = np.clip(arr / top, 0.0, 1.0)
-        return np.repeat(arr[..., None], 3, axis=2).astype(np.float32)
+    if _is_deep(img):
+        return np.repeat(_deep_to_float(img, scale)[..., None], 3, axis=2).astype(np.float32)
     if img.mode == "P":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA"):
@@ -54,23 +123,30 @@ def _to_float(img: Image.Image) -> np.ndarray:
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read any image file (RGB, RGBA, grayscale, palette, 16-bit) as float32 RGB in [0, 1]."""
-    return _to_float(_open(path))
+    """Read any image file (RGB, RGBA, grayscale, palette, 16/32-bit, float) as float32 RGB
+    in [0, 1], upright (EXIF orientation applied). Float images are taken as [0, 1]."""
+    image = _to_float(*_open(path))
+    if not np.isfinite(image).all():
+        raise InputError(f"image {path} has NaN or infinite values")
+    return image
 
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
-    """Read a mask file: any nonzero (white, or any non-black colour) pixel is hole.
+    """Read a mask file: a pixel whose brightest channel is at least half-bright (128 of 255,
+    or half of a 16/32-bit or float range) is hole; darker pixels are known.
 
-    An alpha channel, if present, is ignored; transparency is not a hole marker.
+    The EXIF orientation is applied as for images. An alpha channel, if present, is
+    ignored; transparency is not a hole marker.
     """
-    img = _open(path)
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return np.asarray(img) != 0
-    return np.asarray(img.convert("RGB")).max(axis=2) > 0
+    img, scale = _open(path)
+    if _is_deep(img):
+        return _deep_to_float(img, scale) >= 0.5
+    return np.asarray(img.convert("RGB")).max(axis=2) >= 128
 
 
 def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Validate a mask against its image and return it as a bool array.
+    """Validate a mask against its image and return it as a bool array (in memory, any
+    nonzero value is hole; files are thresholded by :func:`read_mask`).
 
     Raises :class:`InputError` when the sizes differ, the mask has no hole, or the
     hole covers every pixel (nothing left to fill from).
@@ -82,8 +158,9 @@ def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         raise InputError(f"mask must be 2-D, got shape {mask.shape}")
     if mask.shape != image.shape[:2]:
         h, w = image.shape[:2]
+        turned = " (photos are read upright, by their EXIF orientation)" * (mask.shape == (w, h))
         raise InputError(
-            f"mask size {mask.shape[1]}x{mask.shape[0]} does not match image size {w}x{h}"
+            f"mask size {mask.shape[1]}x{mask.shape[0]} does not match image size {w}x{h}{turned}"
         )
     mask = mask.astype(bool)
     if not mask.any():
@@ -103,13 +180,38 @@ def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
+def context_window(mask: np.ndarray, pixels: int, margin: int = 0) -> tuple[slice, slice]:
+    """The holes' bounding box grown by the same number of pixels on every side, clipped to
+    the image, to the largest window of at most ``pixels`` pixels (the whole image when it
+    is that small), but by at least ``margin``. Returns ``(rows, cols)`` slices."""
+    y0, y1, x0, x1 = hole_bbox(mask)
+    h, w = mask.shape
+
+    def grown(m: int) -> tuple[slice, slice]:
+        return slice(max(0, y0 - m), min(h, y1 + m)), slice(max(0, x0 - m), min(w, x1 + m))
+
+    def area(m: int) -> int:
+        rows, cols = grown(m)
+        return (rows.stop - rows.start) * (cols.stop - cols.start)
+
+    lo, hi = margin, max(h, w, margin)
+    if area(hi) <= pixels or area(lo) > pixels:
+        return grown(hi if area(hi) <= pixels else lo)
+    while hi - lo > 1:  # area(lo) <= pixels < area(hi)
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if area(mid) <= pixels else (lo, mid)
+    return grown(lo)
+
+
 def check_image(image: np.ndarray) -> np.ndarray:
-    """Validate an in-memory image and return it as float32 (H, W, 3) in [0, 1]."""
+    """Validate an in-memory image and return it as float32 (H, W, 3) in [0, 1]
+    (at most :data:`MAX_IMAGE_PIXELS`)."""
     image = np.asarray(image)
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] != 3:
         raise InputError(f"image must have shape (H, W, 3), got {image.shape}")
+    check_size(image.shape[1], image.shape[0])
     if image.dtype == np.uint8:
         image = image.astype(np.float32) / 255.0
     image = image.astype(np.float32)

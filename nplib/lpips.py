@@ -156,7 +156,7 @@ def lpips(
     if mask is not None:
         rows, cols = _hole_box(np.asarray(mask, dtype=bool))
         a, b = a[rows, cols], b[rows, cols]
-    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dev = pick_device(device)
     ta = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(2, 0, 1)[None]
     tb = torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)).permute(2, 0, 1)[None]
     with torch.no_grad():

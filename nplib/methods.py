@@ -2,9 +2,14 @@
 
 Each method is a function ``fill(image, mask, *, seed, device) -> image`` that takes
 a float32 (H, W, 3) image in [0, 1] and a bool (H, W) mask (True = hole) and
-returns an image of the same shape. :func:`inpaint` validates the input, seeds
-the random generators, calls the method and composites the known pixels back,
-so they are bit-identical to the input whatever the method does.
+returns an image of the same shape. :func:`inpaint` validates the input, calls the
+method and composites the known pixels back, so they are bit-identical to the input
+whatever the method does. A method checks first what it needs of the image and the
+mask (its smallest image and known area, see each one's docstring) and refuses
+anything less with a one-line :class:`~nplib.io.InputError`, before the heavy work.
+
+Randomness is local: a method draws from generators seeded by ``seed`` (PatchMatch's),
+and the caller's global Python, numpy and torch random states are left as they were.
 """
 
 from __future__ import annotations
@@ -69,7 +74,8 @@ DEFAULT_METHOD = "full"
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and torch so that a run is repeatable."""
+    """Seed Python, numpy and torch so that a script is repeatable (:func:`inpaint` needs
+    none of it and leaves the global random states alone)."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -90,17 +96,19 @@ def inpaint(
 ) -> np.ndarray:
     """Fill the hole of ``image`` marked by ``mask`` with ``method`` (see :data:`METHODS`).
 
-    Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly.
-    Raises :class:`nplib.io.InputError` on bad input.
+    Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly; the
+    same ``seed`` gives the same result. ``device`` is checked by
+    :func:`nplib.device.pick_device`. Raises :class:`nplib.io.InputError` on bad input.
     """
     method = DEFAULT_METHOD if method is None else method
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
     image = check_image(image)
     mask = check_mask(image, mask)
-    dev = device if isinstance(device, torch.device) else pick_device(device)
-    seed_everything(seed)
-    fill = METHODS[method][0](image, mask, seed=seed, device=dev)
+    dev = pick_device(device)
+    # building a network draws from torch's global generator: restore it afterwards
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        fill = METHODS[method][0](image, mask, seed=seed, device=dev)
     if fill.shape != image.shape:
         raise RuntimeError(f"method {method} returned shape {fill.shape}, expected {image.shape}")
     return composite(image, np.clip(fill, 0.0, 1.0), mask)

@@ -55,6 +55,11 @@ LAYERS = ("relu3_1", "relu4_1")
 ALPHA = 5e-4
 BETA = 0.3
 
+#: The largest window (holes' bounding box plus context) we optimise, in pixels.
+#: VGG-19 to relu4_1 with its backward pass needs about 2.5 kB of memory a pixel in
+#: fp32, so 4 megapixels is ~10 GB; larger holes are refused with this limit named.
+MAX_WINDOW_PIXELS = 2048 * 2048
+
 
 class NoSourceError(ValueError):
     """A layer's feature map has no patch fully outside the hole (a small window)."""
@@ -80,15 +85,23 @@ def source_patches(
     """
     c, h, w = feat.shape
     p, pad = patch_size, patch_size // 2
+    keep = _sources(hole, p, stride)
+    if not keep.any():
+        raise NoSourceError(f"no {p}x{p} source patch at this layer lies outside the hole")
     patches = F.unfold(feat[None], p, stride=stride)[0]  # (C*p*p, L)
-    touches = F.max_pool2d(hole[None, None].float(), p, stride)[0, 0].flatten() > 0
     ys = torch.arange(pad, h - pad, stride, device=feat.device)
     xs = torch.arange(pad, w - pad, stride, device=feat.device)
     centres = torch.cartesian_prod(ys, xs)
-    keep = ~touches
-    if not keep.any():
-        raise NoSourceError(f"no {p}x{p} source patch at this layer lies outside the hole")
     return patches[:, keep].T.reshape(-1, c, p, p), centres[keep]
+
+
+def _sources(hole: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
+    """(L,) bool over the ``patch_size`` patches on a ``stride`` grid of a layer's (h, w) hole
+    mask: True where the patch has no hole position (none when the map is smaller)."""
+    if min(hole.shape) < patch_size:
+        return torch.zeros(0, dtype=torch.bool, device=hole.device)
+    touches = F.max_pool2d(hole[None, None].float(), patch_size, stride)[0, 0].flatten() > 0
+    return ~touches
 
 
 def hole_box(hole: torch.Tensor) -> tuple[int, int, int, int]:
@@ -226,6 +239,56 @@ def window(mask: np.ndarray, margin: int | None = None) -> tuple[slice, slice]:
     )
 
 
+def check_window(rows: slice, cols: slice, limit: int = MAX_WINDOW_PIXELS) -> None:
+    """Refuse a window (see :func:`window`) over ``limit`` pixels with a one-line InputError."""
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    if h * w > limit:
+        raise InputError(
+            f"the holes span a {w}x{h} window with context, over the "
+            f"{limit / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
+        )
+
+
+def check_context(
+    mask: np.ndarray,
+    layers: tuple[str, ...] = LAYERS,
+    margin: int | None = None,
+    *,
+    method: str = "texture",
+    scale: int = 1,
+    patch_size: int = 3,
+    source_stride: int = 2,
+) -> None:
+    """The least :func:`optimise` needs of ``mask``, checked before any VGG pass.
+
+    Its window (see :func:`window`) must be larger than the deepest layer's stride on both
+    sides (VGG's reflect padding needs two feature rows there: 9x9 pixels for relu4_1), and
+    one of ``layers`` must have a source patch clear of the hole: ``patch_size`` feature
+    positions a side, a square of known pixels about ``patch_size`` times the layer's
+    stride a side (12x12 for relu3_1). ``scale`` is the level's downscaling, for the
+    message. Anything less is a one-line :class:`InputError` naming ``method``.
+    """
+    rows, cols = window(mask, margin)
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    at = f" at its 1/{scale} scale" if scale > 1 else ""
+    deepest = max(STRIDES[n] for n in layers)
+    if min(h, w) <= deepest:
+        side = deepest + 1
+        got = f"got {w}x{h}" if (h, w) == mask.shape else f"its window is {w}x{h}"
+        raise InputError(
+            f"{method} needs an image of at least {side}x{side} pixels{at} (VGG-19 sees it at "
+            f"1/{deepest} resolution), {got}"
+        )
+    m = torch.from_numpy(np.ascontiguousarray(mask[rows, cols]))
+    holes = [layer_mask(m, STRIDES[n]) for n in layers]
+    if not any(_sources(hole, patch_size, source_stride).any() for hole in holes):
+        side = patch_size * min(STRIDES[n] for n in layers) * scale
+        raise InputError(
+            f"{method} needs known pixels around the hole to copy from: about a {side}x{side} "
+            "square of them clear of the hole, and the mask leaves none"
+        )
+
+
 def _to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
     t = torch.from_numpy(np.asarray(a, dtype=np.float32)).permute(2, 0, 1)[None]
     return t.contiguous().to(device)
@@ -264,7 +327,7 @@ def optimise(
     ``history[iters]`` after the last one.
     """
     start = time.perf_counter()
-    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dev = pick_device(device)
     vgg = load_vgg(dev)
     rows, cols = window(mask, margin)
     m = torch.from_numpy(np.ascontiguousarray(mask[rows, cols])).to(dev)
@@ -363,9 +426,12 @@ def texture_inpaint(
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
     (H, W, 3) image; None uses ``content`` when given, else "diffusion" (MEASURED.md:
     low frequencies must come from the start; a smooth fill beats a flat colour).
-    The method is deterministic; ``seed`` only seeds torch for API uniformity.
+    The window around the hole is checked first (:func:`check_window`,
+    :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
+    common method signature and draws nothing.
     """
-    torch.manual_seed(seed)
+    check_window(*window(mask), MAX_WINDOW_PIXELS)
+    check_context(mask, LAYERS, method="texture")
     if init is None:
         init = content if content is not None else "diffusion"
     if isinstance(init, str):

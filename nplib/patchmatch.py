@@ -27,6 +27,11 @@ The paper compares against PatchMatch (PAPER.md sections 1 and 6). Two parts:
 Patches are ``patch_size x patch_size`` RGB windows centred on a pixel; images are
 reflect-padded by ``patch_size // 2`` so that every pixel has a patch. The patch
 distance is the sum of squared differences (SSD) over the window.
+
+The inpainting keeps a (pixels, 3 p^2) matrix of the window's patches (588 bytes a pixel
+for 7x7 patches), so it works on a window around the holes of at most
+:data:`CONTEXT_PIXELS` (the whole image up to that size: every bundled photo), and a
+small hole in a 12-megapixel photo costs what it costs in a 1-megapixel one.
 """
 
 from __future__ import annotations
@@ -35,10 +40,19 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nplib.io import InputError, context_window
+
 #: ``callback(iteration, stage, offsets, dist)`` with stage "init", "propagation" or "search".
 Callback = Callable[[int, str, np.ndarray, np.ndarray], None]
 
 _JUMPS = (4, 2, 1)  # propagation distances of the inpainting's searches
+
+#: The inpainting searches a window around the holes of at most this many pixels (the
+#: whole image when it is no larger; the bundled photos are at most 0.9 megapixels).
+CONTEXT_PIXELS = 1024 * 1024
+
+#: Holes whose bounding box with context spans more than this are refused (~2.5 GB).
+MAX_WINDOW_PIXELS = 2048 * 2048
 
 
 def _windows(image: np.ndarray, patch_size: int) -> np.ndarray:
@@ -289,6 +303,29 @@ def _downsample(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
     return (total / np.maximum(count, 1)[..., None]).astype(np.float32), count < 4
 
 
+def _touches(hole: np.ndarray, patch_size: int) -> np.ndarray:
+    """(H, W) bool: the patch centred on the pixel has a hole pixel (it is no source)."""
+    return _windows(hole[..., None], patch_size).any(axis=(2, 3, 4))
+
+
+def check_sources(mask: np.ndarray, patch_size: int = 7) -> None:
+    """The least the inpainting needs, checked before any work: an image larger than a patch
+    on both sides, and one ``patch_size`` x ``patch_size`` patch clear of the hole to copy
+    from (a square of known pixels). Anything less is a one-line :class:`InputError`."""
+    h, w = mask.shape
+    if min(h, w) <= patch_size:
+        side = patch_size + 1
+        raise InputError(
+            f"patchmatch needs an image of at least {side}x{side} pixels "
+            f"(its patches are {patch_size}x{patch_size}), got {w}x{h}"
+        )
+    if _touches(mask, patch_size).all():
+        raise InputError(
+            f"patchmatch needs known pixels to copy from: at least one {patch_size}x{patch_size} "
+            "square of them clear of the hole, and the mask leaves none"
+        )
+
+
 def _fill(
     known: np.ndarray, hole: np.ndarray, bp: np.ndarray, qyx: np.ndarray, src: np.ndarray, p: int
 ) -> np.ndarray:
@@ -309,6 +346,7 @@ def inpaint_patchmatch(
     search_iters: int = 2,
     fine_search_iters: int = 1,
     seed: int = 0,
+    context_pixels: int = CONTEXT_PIXELS,
 ) -> np.ndarray:
     """Fill the hole by multi-scale patch synthesis (Wexler et al. 2007) with PatchMatch.
 
@@ -323,6 +361,9 @@ def inpaint_patchmatch(
     beat 4 at every level by 0.2-0.3 dB on centre holes, and one search iteration per
     EM step at the finest level costs 0.01-0.02 dB for 10-20 % less time
     (benchmarks/README.md).
+    Only a window around the holes of at most ``context_pixels`` is searched (see
+    :data:`CONTEXT_PIXELS`); :func:`check_sources` says what the window must hold. A
+    coarser level without a source patch is not used.
     Known pixels are returned unchanged (all of them for an empty mask); the result is
     deterministic for a given ``seed``.
     """
@@ -330,12 +371,40 @@ def inpaint_patchmatch(
     mask = np.asarray(mask, bool)
     if not mask.any():
         return image.copy()  # nothing to fill
-    if min(mask.shape) <= patch_size:
-        raise ValueError(f"image {mask.shape} is too small for {patch_size}x{patch_size} patches")
+    rows, cols = context_window(mask, context_pixels, margin=2 * patch_size)
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    if h * w > MAX_WINDOW_PIXELS:
+        raise InputError(
+            f"the holes span a {w}x{h} window with context, over patchmatch's "
+            f"{MAX_WINDOW_PIXELS / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
+        )
+    check_sources(mask[rows, cols], patch_size)
+    out = image.copy()
+    out[rows, cols] = _inpaint_window(
+        image[rows, cols], mask[rows, cols], patch_size, em_iters, coarse_em_iters,
+        search_iters, fine_search_iters, seed,
+    )  # fmt: skip
+    return out
+
+
+def _inpaint_window(
+    image: np.ndarray,
+    mask: np.ndarray,
+    patch_size: int,
+    em_iters: int,
+    coarse_em_iters: int,
+    search_iters: int,
+    fine_search_iters: int,
+    seed: int,
+) -> np.ndarray:
+    """:func:`inpaint_patchmatch` on a window that :func:`check_sources` accepted."""
     rng = np.random.default_rng(seed)
     levels = [(image, mask)]
     while _erode(levels[-1][1], patch_size).any() and min(levels[-1][1].shape) >= 8 * patch_size:
-        levels.append(_downsample(*levels[-1]))
+        coarser = _downsample(*levels[-1])
+        if _touches(coarser[1], patch_size).all():
+            break  # no source patch at the coarser level: start here
+        levels.append(coarser)
 
     x, hole = levels[-1]
     x = _peel_fill(x, hole)
@@ -344,10 +413,8 @@ def inpaint_patchmatch(
         known_img, hole = levels[depth]
         h, w = hole.shape
         # a patch is a query when it touches the hole, a source when it does not
-        touches = _windows(hole[..., None], patch_size).any(axis=(2, 3, 4))
+        touches = _touches(hole, patch_size)
         ok_b = ~touches
-        if not ok_b.any():
-            raise ValueError("hole too large: no patch lies fully in the known region")
         qy, qx = np.nonzero(touches)
         qyx = np.stack([qy, qx], axis=1)
         if prev is None:

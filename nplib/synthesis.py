@@ -30,8 +30,16 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import InputError, hole_bbox
-from nplib.neural_patch import ALPHA, BETA, optimise, window
+from nplib.io import hole_bbox
+from nplib.neural_patch import (
+    ALPHA,
+    BETA,
+    MAX_WINDOW_PIXELS,
+    check_context,
+    check_window,
+    optimise,
+    window,
+)
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
@@ -69,11 +77,6 @@ COARSE_LAYERS = PAPER_LAYERS
 #: same hole PSNR and LPIPS on 512x512 photos at half the cost of a VGG pass (relu4_1
 #: needs the three 256-channel convolutions after relu3_1).
 LAYERS = ("relu3_1",)
-
-#: The largest window (holes' bounding box plus context) we optimise, in pixels.
-#: VGG-19 to relu4_1 with its backward pass needs about 2.5 kB of memory a pixel in
-#: fp32, so 4 megapixels is ~10 GB; larger holes are refused with this limit named.
-MAX_WINDOW_PIXELS = 2048 * 2048
 
 
 @dataclass
@@ -157,19 +160,25 @@ def synthesize(
     ``lr``), see :func:`nplib.neural_patch.optimise`. ``fine_margin`` is the context
     at levels > 1 (None: as wide as at level 1); ``coarse_layers`` and ``layers`` are
     the VGG layers of the patch term at level 1 and at the finer levels.
+
+    Checked first, before any network is loaded: the window around the holes is at most
+    :data:`MAX_WINDOW_PIXELS` (:data:`nplib.neural_patch.MAX_WINDOW_PIXELS`, 4 megapixels)
+    and every level has what the texture optimisation needs
+    (:func:`nplib.neural_patch.check_context`).
     """
-    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dev = pick_device(device)
     rows, cols = window(mask)
-    h, w = rows.stop - rows.start, cols.stop - cols.start
-    if h * w > MAX_WINDOW_PIXELS:
-        raise InputError(
-            f"the holes span a {w}x{h} window with context, over the "
-            f"{MAX_WINDOW_PIXELS / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
-        )
+    check_window(rows, cols, MAX_WINDOW_PIXELS)
     win, win_mask = image[rows, cols], mask[rows, cols]
     sizes = level_sizes(mask, levels)
     n = len(sizes)
     schedule = [iters[min(i, len(iters) - 1)] for i in range(n)]
+    masks = [_resize_mask(win_mask, size) for size in sizes]
+    for s, mask_s in enumerate(masks):
+        check_context(
+            mask_s, coarse_layers if s == 0 else layers, None if s == 0 else fine_margin,
+            method="full", scale=2 ** (n - 1 - s),
+        )  # fmt: skip
 
     stages: list[Level] = []
     previous = None
@@ -177,7 +186,7 @@ def synthesize(
     for s in bar:
         t0 = time.perf_counter()
         size = sizes[s]
-        img_s, mask_s = _resize(win, size), _resize_mask(win_mask, size)
+        img_s, mask_s = _resize(win, size), masks[s]
         if previous is None:
             start_s = _coarse_start(img_s, mask_s, start, dev)
         else:

@@ -332,7 +332,8 @@ def train(
             log["seconds"] = seconds0 + now - start
             if rank == 0 and (step % 10 == 0 or step == run.steps):
                 l2m, advm, dm = np.mean(running, axis=0)
-                log["train"].append({"step": step, "l2": l2m, "adv": advm, "d": dm})
+                log["train"].append({"step": step, "l2": l2m, "adv": advm, "d": dm,
+                                     "seconds": log["seconds"]})  # fmt: skip
                 running = []
                 bar.set_postfix(l2=f"{l2m:.4f}", adv=f"{advm:.3f}", d=f"{dm:.3f}")
             if rank == 0 and (step % run.eval_every == 0 or step == run.steps):

@@ -129,5 +129,5 @@ def _cached(device: torch.device) -> VGG19:
 
 def load_vgg(device: str | torch.device | None = None) -> VGG19:
     """The pretrained, frozen VGG-19 on ``device`` (CUDA when available by default); cached."""
-    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dev = pick_device(device)
     return _cached(dev)
