@@ -3,8 +3,10 @@
 Applied directly to a large hole the texture optimisation does poorly, so it runs
 coarse to fine on a pyramid of levels 1..S (level S is the original resolution):
 
-1. level 1: the hole is filled with the mean colour, the content network predicts
-   it (``x = f(x0)``, section 3), and the joint optimisation
+1. level 1: the content network predicts the hole (``x = f(x0)``, section 3; where the
+   paper fills the hole of ``x0`` with the mean colour, our network fills it with its own
+   smooth pre-fill, :func:`nplib.content.cheap_fill`, so the hole's input values are never
+   read), and the joint optimisation
    ``E = E_c + alpha E_t + beta TV`` (section 2) refines it with ``E_c`` pulling
    towards that prediction;
 2. level s > 1: the previous level's result, upsampled, initialises the hole and
@@ -128,8 +130,8 @@ def _coarse_start(image: np.ndarray, mask: np.ndarray, start: str, device) -> np
         return diffusion_fill(image, mask)
     from nplib.content import content_inpaint
 
-    # the content network sees the hole filled with the mean colour (section 5)
-    return content_inpaint(mean_fill(image, mask), mask, model=start, device=device)
+    # the network replaces the hole by its own smooth pre-fill: no mean-colour fill first
+    return content_inpaint(image, mask, model=start, device=device)
 
 
 def synthesize(
