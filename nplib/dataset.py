@@ -54,13 +54,9 @@ class PhotoList:
         )
 
 
-def _open_rgb(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:
-    """Open a photo as displayed: EXIF orientation applied, any mode converted to RGB.
-
-    ``draft`` lets JPEG decode at a reduced scale (a power of two) no smaller than it."""
+def open_photo(path: Path) -> Image.Image:
+    """Open a photo as displayed: EXIF orientation applied, any mode converted to RGB."""
     with Image.open(path) as im:
-        if draft is not None:
-            im.draft("RGB", draft)
         return ImageOps.exif_transpose(im).convert("RGB")
 
 
@@ -135,7 +131,7 @@ class TrainingCrops(torch.utils.data.Dataset):
 
     def _read(self, i: int) -> torch.Tensor:
         try:
-            return TF.pil_to_tensor(_open_rgb(self.paths[i]))
+            return TF.pil_to_tensor(open_photo(self.paths[i]))
         except Exception:  # a file broken past its header: use its neighbour, never crash
             return self._read((i + 1) % len(self.paths))
 

@@ -84,7 +84,7 @@ def validation_crops(paths: list[Path], size: int, max_photos: int = 200) -> np.
     (:func:`nplib.content.photo_crops`), from at most ``max_photos`` evenly spaced photos."""
     if len(paths) > max_photos:
         paths = [paths[i] for i in np.linspace(0, len(paths) - 1, max_photos).round().astype(int)]
-    images = [np.asarray(dataset._open_rgb(p), np.float32) / 255 for p in paths]
+    images = [np.asarray(dataset.open_photo(p), np.float32) / 255 for p in paths]
     return content.photo_crops(images, size, max(1, min(6, 64 // len(images))))
 
 
@@ -339,7 +339,8 @@ def train(
             if rank == 0 and (step % run.eval_every == 0 or step == run.steps):
                 record_eval()
             if shared[4]:
-                bar.write(f"stopping after {run.max_minutes} min at step {step}; --resume goes on")
+                if rank == 0:
+                    bar.write(f"stopped after {run.max_minutes} min, step {step}; --resume goes on")
                 break
             if shared[3] and step < run.steps:
                 save()

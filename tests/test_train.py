@@ -62,7 +62,7 @@ def test_exif_orientation_is_applied(tmp_path):
     exif[0x0112] = 6  # rotate 90 degrees clockwise to display
     im.save(tmp_path / "phone.jpg", exif=exif)
     assert dataset._size(tmp_path / "phone.jpg") == (70, 100)
-    assert dataset._open_rgb(tmp_path / "phone.jpg").size == (70, 100)
+    assert dataset.open_photo(tmp_path / "phone.jpg").size == (70, 100)
     with pytest.raises(train.InputError, match="at least 80 px"):  # the displayed width is 70
         dataset.list_photos(tmp_path, 80)
 
