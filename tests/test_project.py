@@ -1,4 +1,5 @@
-"""Project hygiene: environment.yml mirrors pyproject; every bundled file has a licence."""
+"""Project hygiene: pyproject.toml declares every dependency (environment.yml and the Makefile
+agree with it); every bundled file has a licence."""
 
 import json
 import tomllib
@@ -16,10 +17,62 @@ def _pip_lines_of_environment_yml() -> list[str]:
             if line.strip().startswith("- ")]
 
 
-def test_environment_yml_matches_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["test"])
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _makefile_installs() -> dict[str, list[str]]:
+    """Per Makefile target, the requirements its ``pip install`` lines name: ``.[a,b]`` is
+    expanded to the core dependencies and those extras; other arguments are kept as is."""
+    project, target, installs = _project(), None, {}
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line and not line[0].isspace() and ":" in line and "=" not in line:
+            target = line.split(":")[0]
+        if "pip install" not in line:
+            continue
+        for arg in line.split("pip install", 1)[1].split():
+            arg = arg.strip("'\"")
+            if arg.startswith("-") and arg not in ("-e",):
+                continue
+            if arg.startswith(".["):
+                extras = arg[2:-1].split(",")
+                assert set(extras) <= set(project["optional-dependencies"]), arg
+                reqs = project["dependencies"] + sum(
+                    (project["optional-dependencies"][e] for e in extras), []
+                )
+                installs.setdefault(target, []).extend(reqs)
+            elif arg != "-e":
+                installs.setdefault(target, []).append(arg)
+    return installs
+
+
+def test_environment_yml_and_the_makefile_match_pyproject():
+    """environment.yml lists what ``make test`` installs; everything the Makefile installs is
+    declared in pyproject.toml (core or an extra), so no dependency lives in the Makefile only."""
+    project = _project()
+    extras = project["optional-dependencies"]
+    declared = set(project["dependencies"]).union(*extras.values())
+    installs = _makefile_installs()
+    for target, reqs in installs.items():
+        assert set(reqs) <= declared, (target, set(reqs) - declared)
+    setup = set(installs[next(t for t in installs if t.startswith("$(STAMP)"))])
+    wanted = set(project["dependencies"]) | set(extras["notebooks"] + extras["metrics"]
+                                                 + extras["test"])  # fmt: skip
+    assert setup == wanted
     assert set(_pip_lines_of_environment_yml()) == wanted
+
+
+def test_core_needs_no_jupyter_and_the_test_command_is_pinned():
+    from importlib.metadata import PackageNotFoundError, version
+
+    core = " ".join(_project()["dependencies"])
+    assert not any(name in core for name in ("jupyter", "ipywidgets", "ipycanvas", "notebook"))
+    ruff = [r for r in _project()["optional-dependencies"]["test"] if r.startswith("ruff")]
+    assert len(ruff) == 1 and ruff[0].startswith("ruff=="), ruff
+    try:
+        assert version("ruff") == ruff[0].removeprefix("ruff==")  # what make test runs
+    except PackageNotFoundError:
+        pass  # ruff not installed here: nothing runs it
 
 
 def test_every_image_has_origin_and_licence():
