@@ -78,6 +78,10 @@ class RunSettings:
 
 # ----------------------------------------------------------------------------- evaluation
 
+#: Side of the validation crops: the paper's protocol, a 64x64 centre hole in 128x128 crops,
+#: whatever the network's input size (the classroom network sees them at 64x64).
+EVAL_SIZE = 128
+
 
 def validation_crops(paths: list[Path], size: int, max_photos: int = 200) -> np.ndarray:
     """Fixed validation crops of photo files: about 64 in all, at most 6 a photo
@@ -198,8 +202,8 @@ def train(
     """Train (or resume) one content network for ``run.steps`` steps in total.
 
     ``photos``: the training photo files (default: the bundled training split);
-    ``val_crops``: (N, S, S, 3) validation crops (default: the bundled held-out crops at
-    twice the network's size). Returns the log (on every process; only rank 0's is saved).
+    ``val_crops``: (N, S, S, 3) validation crops (default: the bundled held-out crops,
+    :data:`EVAL_SIZE` a side). Returns the log (on every process; only rank 0's is saved).
     """
     rank, world, dev = _init_processes(device)
     if run.batch % world:
@@ -263,7 +267,7 @@ def train(
             plt.close(fig)
 
     if rank == 0:
-        val_crops = val_crops if val_crops is not None else content.heldout_crops(2 * cfg.size)
+        val_crops = val_crops if val_crops is not None else content.heldout_crops(EVAL_SIZE)
         if "baseline" not in log:  # an untrained generator returns the membrane fill
             log["baseline"] = evaluate(content.Generator(cfg).to(dev).eval(), val_crops)
 
@@ -375,12 +379,12 @@ def _photos(
         print(f"{a.data}: {found.report()}", file=sys.stderr)
     photos, val = found.paths, None
     if a.val_data:
-        val = dataset.list_photos(a.val_data, 2 * size).paths
+        val = dataset.list_photos(a.val_data, EVAL_SIZE).paths
     elif a.val_fraction:
         photos, val = dataset.split_photos(photos, a.val_fraction, a.seed)
     if val is None or rank:
         return photos, None
-    return photos, validation_crops(val, 2 * size)
+    return photos, validation_crops(val, EVAL_SIZE)
 
 
 def main(argv: list[str] | None = None) -> None:
