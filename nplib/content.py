@@ -324,8 +324,8 @@ def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> 
     size = gen.cfg.size
     small = _resize(window, size)
     small_hole = _resize(hole.float(), size) > 0  # a pixel touching the hole is hole
-    base = cheap_fill(small, small_hole, gen.cfg.fill_iters)
-    residual = _resize(gen(small, small_hole) - base, window.shape[-1])
+    pre_fill = cheap_fill(small, small_hole, gen.cfg.fill_iters)
+    residual = _resize(gen(small, small_hole) - pre_fill, window.shape[-1])
     images = window.permute(0, 2, 3, 1).cpu().numpy()
     holes = hole[:, 0].cpu().numpy()
     base = np.stack([diffusion_fill(i, h) for i, h in zip(images, holes, strict=True)])

@@ -47,13 +47,17 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def _too_large(what: str, size: str) -> InputError:
+    return InputError(
+        f"{what} is {size}, over the limit of 8192x8192 "
+        f"({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels): shrink it first"
+    )
+
+
 def check_size(width: int, height: int, what: str = "image") -> None:
     """Refuse an image over :data:`MAX_IMAGE_PIXELS` with an :class:`InputError` naming its size."""
     if width * height > MAX_IMAGE_PIXELS:
-        raise InputError(
-            f"{what} is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
-            f"limit of 8192x8192 ({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels): shrink it first"
-        )
+        raise _too_large(what, f"{width}x{height} ({width * height / 1e6:.0f} megapixels)")
 
 
 def _full_scale(img: Image.Image) -> float:
@@ -91,10 +95,7 @@ def _open(path: str | os.PathLike) -> tuple[Image.Image, float]:
     except Image.DecompressionBombError as err:  # over twice Pillow's limit: no size known
         pixels = re.search(r"\((\d+) pixels\)", str(err))
         size = f"{int(pixels[1]) / 1e6:.0f} megapixels" if pixels else "too large"
-        raise InputError(
-            f"image {path} is {size}, over the limit of 8192x8192 "
-            f"({MAX_IMAGE_PIXELS / 1e6:.0f} megapixels): shrink it first"
-        ) from None
+        raise _too_large(f"image {path}", size) from None
     except Exception as err:  # any decoding failure (truncated, corrupt, not an image)
         why = _one_line(err) or type(err).__name__
         raise InputError(f"cannot read image {path}: {why}") from None
@@ -180,15 +181,36 @@ def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
+def bbox_window(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """``(rows, cols)`` slices of the holes' bounding box grown by ``margin`` pixels on every
+    side, clipped to the image."""
+    y0, y1, x0, x1 = hole_bbox(mask)
+    h, w = mask.shape
+    return slice(max(0, y0 - margin), min(h, y1 + margin)), slice(
+        max(0, x0 - margin), min(w, x1 + margin)
+    )
+
+
+def check_window(rows: slice, cols: slice, limit: int, method: str | None = None) -> None:
+    """Refuse a window around the holes over ``limit`` pixels with a one-line
+    :class:`InputError` (naming ``method``'s limit when given)."""
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    if h * w > limit:
+        whose = f"{method}'s" if method else "the"
+        raise InputError(
+            f"the holes span a {w}x{h} window with context, over {whose} "
+            f"{limit / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
+        )
+
+
 def context_window(mask: np.ndarray, pixels: int, margin: int = 0) -> tuple[slice, slice]:
     """The holes' bounding box grown by the same number of pixels on every side, clipped to
     the image, to the largest window of at most ``pixels`` pixels (the whole image when it
     is that small), but by at least ``margin``. Returns ``(rows, cols)`` slices."""
-    y0, y1, x0, x1 = hole_bbox(mask)
     h, w = mask.shape
 
     def grown(m: int) -> tuple[slice, slice]:
-        return slice(max(0, y0 - m), min(h, y1 + m)), slice(max(0, x0 - m), min(w, x1 + m))
+        return bbox_window(mask, m)
 
     def area(m: int) -> int:
         rows, cols = grown(m)

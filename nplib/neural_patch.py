@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import InputError, hole_bbox
+from nplib.io import InputError, bbox_window, check_window, hole_bbox
 from nplib.vgg import STRIDES, load_vgg
 
 #: The paper's texture layers (section 4).
@@ -230,23 +230,10 @@ def window(mask: np.ndarray, margin: int | None = None) -> tuple[slice, slice]:
 
     The default margin is max(32, half the hole's longer side), clipped to the image.
     """
-    y0, y1, x0, x1 = hole_bbox(mask)
     if margin is None:
+        y0, y1, x0, x1 = hole_bbox(mask)
         margin = max(32, max(y1 - y0, x1 - x0) // 2)
-    h, w = mask.shape
-    return slice(max(0, y0 - margin), min(h, y1 + margin)), slice(
-        max(0, x0 - margin), min(w, x1 + margin)
-    )
-
-
-def check_window(rows: slice, cols: slice, limit: int = MAX_WINDOW_PIXELS) -> None:
-    """Refuse a window (see :func:`window`) over ``limit`` pixels with a one-line InputError."""
-    h, w = rows.stop - rows.start, cols.stop - cols.start
-    if h * w > limit:
-        raise InputError(
-            f"the holes span a {w}x{h} window with context, over the "
-            f"{limit / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
-        )
+    return bbox_window(mask, margin)
 
 
 def check_context(
@@ -426,7 +413,7 @@ def texture_inpaint(
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
     (H, W, 3) image; None uses ``content`` when given, else "diffusion" (MEASURED.md:
     low frequencies must come from the start; a smooth fill beats a flat colour).
-    The window around the hole is checked first (:func:`check_window`,
+    The window around the hole is checked first (:func:`nplib.io.check_window`,
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
     common method signature and draws nothing.
     """

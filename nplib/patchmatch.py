@@ -40,7 +40,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nplib.io import InputError, context_window
+from nplib.io import InputError, check_window, context_window
 
 #: ``callback(iteration, stage, offsets, dist)`` with stage "init", "propagation" or "search".
 Callback = Callable[[int, str, np.ndarray, np.ndarray], None]
@@ -372,12 +372,7 @@ def inpaint_patchmatch(
     if not mask.any():
         return image.copy()  # nothing to fill
     rows, cols = context_window(mask, context_pixels, margin=2 * patch_size)
-    h, w = rows.stop - rows.start, cols.stop - cols.start
-    if h * w > MAX_WINDOW_PIXELS:
-        raise InputError(
-            f"the holes span a {w}x{h} window with context, over patchmatch's "
-            f"{MAX_WINDOW_PIXELS / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
-        )
+    check_window(rows, cols, MAX_WINDOW_PIXELS, "patchmatch")
     check_sources(mask[rows, cols], patch_size)
     out = image.copy()
     out[rows, cols] = _inpaint_window(

@@ -32,16 +32,8 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import hole_bbox
-from nplib.neural_patch import (
-    ALPHA,
-    BETA,
-    MAX_WINDOW_PIXELS,
-    check_context,
-    check_window,
-    optimise,
-    window,
-)
+from nplib.io import check_window, hole_bbox
+from nplib.neural_patch import ALPHA, BETA, MAX_WINDOW_PIXELS, check_context, optimise, window
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
 
 #: Side of the hole at the coarsest level: the content network's hole size in the

@@ -242,9 +242,14 @@ def train(
         gen = DistributedDataParallel(gen)
         disc = DistributedDataParallel(disc) if disc else None
     shipped = ema or g_net
-    if run.lr_decay == "cosine":
-        for opt in filter(None, (opt_g, opt_d)):
-            opt.param_groups[0]["lr"] = run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
+
+    def set_lr() -> None:  # --lr-decay cosine: lr * (1 + cos(pi step / steps)) / 2
+        if run.lr_decay == "cosine":
+            lr = run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
+            for opt in filter(None, (opt_g, opt_d)):
+                opt.param_groups[0]["lr"] = lr
+
+    set_lr()
 
     def save() -> None:
         in_sync = _in_sync(g_net) and (d_net is None or _in_sync(d_net)) if world > 1 else True
@@ -318,11 +323,7 @@ def train(
                 with torch.no_grad():
                     for e, p in zip(ema.parameters(), g_net.parameters(), strict=True):
                         e.lerp_(p, 1 - run.ema)
-            if run.lr_decay == "cosine":
-                for opt in filter(None, (opt_g, opt_d)):
-                    opt.param_groups[0]["lr"] = (
-                        run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
-                    )
+            set_lr()
             # losses averaged over processes; rank 0 decides when to save or stop, for all
             now = time.time()
             stop = run.max_minutes is not None and now - start > 60 * run.max_minutes
