@@ -43,28 +43,39 @@ from nplib import data
 from nplib.lpips import lpips
 from nplib.metrics import psnr
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
+from nplib.synthesis import Schedule
 
 CENTRE = ["house_dogs", "wall_clock", "storm_road"]
 OBJECT = ["house_dogs", "ladybird"]
 METHODS = ["full", "content", "texture", "patchmatch", "pypatchmatch", "telea"]
 
-#: The ladder from the slow reference to the defaults: synthesize() keyword arguments.
+#: The ladder from the slow reference to the defaults, then the named quality settings and
+#: the starts of level 1: synthesize() keyword arguments.
 VARIANTS = {
-    "slow reference: 100 its/level, rematch every it, wide context": dict(
-        iters=(100, 100, 100), rematch_every=1, fine_margin=None, layers=PAPER_LAYERS),
-    "rematch every 10 its": dict(iters=(100, 100, 100), fine_margin=None, layers=PAPER_LAYERS),
-    "+ 48 px context at fine levels": dict(iters=(100, 100, 100), fine_margin=48,
-                                          layers=PAPER_LAYERS),
-    "+ fewer its at fine levels (100/30/10)": dict(iters=(100, 30, 10), fine_margin=48,
-                                                   layers=PAPER_LAYERS),
-    "previous defaults: 30/15/5 its, rematch every 5, 48 px context": dict(
-        iters=(30, 15, 5), rematch_every=5, fine_margin=48, layers=PAPER_LAYERS),
-    "+ rematch every 10, 16 px context": dict(iters=(30, 15, 5), layers=PAPER_LAYERS),
-    "+ relu3_1 alone at levels 2-3": dict(iters=(30, 15, 5)),
-    "+ 30/20/6 its (defaults)": dict(),
-    "defaults with relu3_1 alone at level 1 too": dict(coarse_layers=("relu3_1",)),
-    "defaults with relu3_1 + relu4_1 at levels 2-3": dict(layers=PAPER_LAYERS),
-    "defaults with 48 px context at levels 2-3": dict(fine_margin=48),
+    "slow reference: 100 its/level, rematch every it, wide context": dict(schedule=Schedule(
+        iters=(100,), rematch_every=1, fine_margin=None, layers=PAPER_LAYERS)),
+    "rematch every 10 its": dict(schedule=Schedule(
+        iters=(100,), fine_margin=None, layers=PAPER_LAYERS)),
+    "+ 48 px context at fine levels": dict(schedule=Schedule(
+        iters=(100,), fine_margin=48, layers=PAPER_LAYERS)),
+    "+ fewer its at fine levels (100/30/10)": dict(schedule=Schedule(
+        iters=(100, 30, 10), fine_margin=48, layers=PAPER_LAYERS)),
+    "previous defaults: 30/15/5 its, rematch every 5, 48 px context": dict(schedule=Schedule(
+        iters=(30, 15, 5), rematch_every=5, fine_margin=48, layers=PAPER_LAYERS)),
+    "+ rematch every 10, 16 px context": dict(schedule=Schedule(
+        iters=(30, 15, 5), layers=PAPER_LAYERS)),
+    "+ relu3_1 alone at levels 2-3": dict(schedule=Schedule(iters=(30, 15, 5))),
+    "+ 30/20/6 its (defaults)": dict(schedule="fast"),
+    "defaults with relu3_1 alone at level 1 too": dict(schedule=Schedule(
+        coarse_layers=("relu3_1",))),
+    "defaults with relu3_1 + relu4_1 at levels 2-3": dict(schedule=Schedule(
+        layers=PAPER_LAYERS)),
+    "defaults with 48 px context at levels 2-3": dict(schedule=Schedule(fine_margin=48)),
+    "quality fast": dict(schedule="fast"),
+    "quality paper": dict(schedule="paper"),
+    "fast, 100 its at level 1": dict(schedule=Schedule(iters=(100, 20, 6))),
+    "fast from a diffusion start": dict(start="diffusion", schedule="fast"),
+    "fast from a patchmatch start": dict(start="patchmatch", schedule="fast"),
 }  # fmt: skip
 
 

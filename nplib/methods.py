@@ -55,8 +55,15 @@ def _content(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.de
     return content_inpaint(image, mask, seed=seed, device=device)
 
 
-def _full(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
-    return synthesize(image, mask, device=device)[0]
+def _full(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    seed: int,
+    device: torch.device,
+    quality: str | None = None,
+) -> np.ndarray:
+    return synthesize(image, mask, schedule=quality, device=device)[0]
 
 
 #: name -> (function, one-line description)
@@ -68,6 +75,9 @@ METHODS: dict[str, tuple[Method, str]] = {
     "content": (_content, "the content network alone (context encoder, L2 + adversarial)"),
     "full": (_full, "the paper: content network, then multi-scale neural patch synthesis"),
 }
+
+#: The methods that take a ``quality`` (a schedule name of :data:`nplib.synthesis.QUALITY`).
+WITH_QUALITY = ("full",)
 
 #: The method used when none is named: the best one available.
 DEFAULT_METHOD = "full"
@@ -93,22 +103,28 @@ def inpaint(
     *,
     seed: int = 0,
     device: str | torch.device | None = None,
+    quality: str | None = None,
 ) -> np.ndarray:
     """Fill the hole of ``image`` marked by ``mask`` with ``method`` (see :data:`METHODS`).
 
     Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly; the
     same ``seed`` gives the same result. ``device`` is checked by
-    :func:`nplib.device.pick_device`. Raises :class:`nplib.io.InputError` on bad input.
+    :func:`nplib.device.pick_device`. ``quality`` names the schedule of the methods in
+    :data:`WITH_QUALITY` ("fast" or "paper", :data:`nplib.synthesis.QUALITY`; None: "paper"
+    on CUDA, "fast" elsewhere). Raises :class:`nplib.io.InputError` on bad input.
     """
     method = DEFAULT_METHOD if method is None else method
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
+    if quality is not None and method not in WITH_QUALITY:
+        raise InputError(f"quality applies to {', '.join(WITH_QUALITY)} only, not {method}")
+    options = {} if quality is None else {"quality": quality}
     image = check_image(image)
     mask = check_mask(image, mask)
     dev = pick_device(device)
     # building a network draws from torch's global generator: restore it afterwards
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-        fill = METHODS[method][0](image, mask, seed=seed, device=dev)
+        fill = METHODS[method][0](image, mask, seed=seed, device=dev, **options)
     if fill.shape != image.shape:
         raise RuntimeError(f"method {method} returned shape {fill.shape}, expected {image.shape}")
     return composite(image, np.clip(fill, 0.0, 1.0), mask)

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.device import pick_device
-from nplib.io import check_window, hole_bbox
+from nplib.io import InputError, check_window, hole_bbox
 from nplib.neural_patch import ALPHA, BETA, MAX_WINDOW_PIXELS, check_context, optimise, window
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
 
@@ -40,10 +40,10 @@ from nplib.neural_patch import LAYERS as PAPER_LAYERS
 #: paper's configuration (a 64x64 hole in a 128x128 input).
 COARSEST_HOLE = 64
 
-#: The defaults below were chosen on 512x512 photos with a 256x256 centre hole
-#: (benchmarks/README.md, "The speed ladder"): on the 9 held-out photos they give the
-#: same hole PSNR as the slow reference (100 iterations a level, matches recomputed
-#: every iteration) and a better LPIPS (0.539 vs 0.598), in about 12 s on 2 CPU cores.
+#: The ``fast`` schedule's values below were chosen on 512x512 photos with a 256x256 centre
+#: hole (benchmarks/README.md, "The speed ladder"): on the 9 held-out photos they give the
+#: same hole PSNR as the slow reference (100 iterations a level, matches recomputed every
+#: iteration) and a better LPIPS (0.539 vs 0.598), in about 12 s on 2 CPU cores.
 
 #: L-BFGS iterations per level, coarsest first; levels beyond the list use the last.
 ITERS = (30, 20, 6)
@@ -71,6 +71,51 @@ COARSE_LAYERS = PAPER_LAYERS
 #: same hole PSNR and LPIPS on 512x512 photos at half the cost of a VGG pass (relu4_1
 #: needs the three 256-channel convolutions after relu3_1).
 LAYERS = ("relu3_1",)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How much work :func:`synthesize` spends on each level (docs/method.md, "Quality").
+
+    ``iters``: L-BFGS iterations per level, coarsest first (levels beyond the list use the
+    last); matches are recomputed every ``rematch_every`` iterations (0: once per level);
+    ``fine_margin`` is the context at levels > 1 (None: as wide as at level 1);
+    ``coarse_layers`` and ``layers`` are the patch term's VGG layers at level 1 and above.
+    """
+
+    iters: tuple[int, ...] = ITERS
+    rematch_every: int = REMATCH_EVERY
+    fine_margin: int | None = FINE_MARGIN
+    coarse_layers: tuple[str, ...] = COARSE_LAYERS
+    layers: tuple[str, ...] = LAYERS
+
+    def level_iters(self, levels: int) -> list[int]:
+        """Iterations at each of ``levels`` levels, coarsest first."""
+        return [self.iters[min(i, len(self.iters) - 1)] for i in range(levels)]
+
+
+#: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --quality``.
+#: ``fast`` is the defaults above (about 7-12 s a 512x512 photo on 2 CPU cores). ``paper``
+#: is the authors' schedule (PAPER.md section 5): 100 L-BFGS iterations at every level, the
+#: paper's two layers at every level, the wide context everywhere; matches every 10
+#: iterations (the authors' fast code matches once per level, which measured blurrier).
+#: It costs about 1 s a 512x512 photo on a GPU and several minutes on this CPU.
+QUALITY: dict[str, Schedule] = {
+    "fast": Schedule(),
+    "paper": Schedule(iters=(100,), fine_margin=None, layers=PAPER_LAYERS),
+}
+
+
+def pick_schedule(schedule: Schedule | str | None, device: torch.device) -> Schedule:
+    """A :class:`Schedule`, a name in :data:`QUALITY`, or None: ``paper`` on CUDA, where it
+    is cheap, and ``fast`` elsewhere. An unknown name is an :class:`InputError`."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    if schedule is None:
+        schedule = "paper" if device.type == "cuda" else "fast"
+    if schedule not in QUALITY:
+        raise InputError(f"unknown quality {schedule!r}: use {' or '.join(QUALITY)}")
+    return QUALITY[schedule]
 
 
 @dataclass
@@ -115,11 +160,22 @@ def _resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return F.interpolate(t, size=size, mode="area")[0, 0].numpy() > 0
 
 
+#: Starts of level 1 other than a content-network checkpoint: the ablations of figure 2
+#: and the table ("mean", the paper's no-network start; "diffusion", a smooth-fill control)
+#: and "patchmatch", a start of sharp copied patches whose seams the patch term repairs
+#: (benchmarks/README.md, "Starts of level 1"). The paper's pipeline starts from the network.
+STARTS = ("mean", "diffusion", "patchmatch")
+
+
 def _coarse_start(image: np.ndarray, mask: np.ndarray, start: str, device) -> np.ndarray:
     if start == "mean":
         return mean_fill(image, mask)
     if start == "diffusion":
         return diffusion_fill(image, mask)
+    if start == "patchmatch":
+        from nplib.patchmatch import inpaint_patchmatch
+
+        return inpaint_patchmatch(image, mask, seed=0)
     from nplib.content import content_inpaint
 
     # the network replaces the hole by its own smooth pre-fill: no mean-colour fill first
@@ -132,28 +188,22 @@ def synthesize(
     *,
     start: str = "classroom-l2adv",
     levels: int | None = None,
-    iters: tuple[int, ...] = ITERS,
+    schedule: Schedule | str | None = None,
     alpha: float = ALPHA,
     beta: float = BETA,
-    rematch_every: int = REMATCH_EVERY,
     optimizer: str = "lbfgs",
     lr: float = 0.01,
-    fine_margin: int | None = FINE_MARGIN,
-    coarse_layers: tuple[str, ...] = COARSE_LAYERS,
-    layers: tuple[str, ...] = LAYERS,
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[Level]]:
     """Fill ``mask``'s holes in ``image`` coarse to fine; return the image and every level.
 
     ``start`` is how level 1's hole begins: a content-network checkpoint name (the
-    paper), or "mean" / "diffusion" for the ablation without the content network.
-    ``levels`` defaults to :func:`num_levels`; ``iters`` are L-BFGS iterations per
-    level, coarsest first; matches are recomputed every ``rematch_every`` iterations
-    (0: once per level); ``optimizer`` is "lbfgs" or "adam" (with learning rate
-    ``lr``), see :func:`nplib.neural_patch.optimise`. ``fine_margin`` is the context
-    at levels > 1 (None: as wide as at level 1); ``coarse_layers`` and ``layers`` are
-    the VGG layers of the patch term at level 1 and at the finer levels.
+    paper), or one of :data:`STARTS`. ``levels`` defaults to :func:`num_levels`.
+    ``schedule`` is a :class:`Schedule` or a name in :data:`QUALITY` (None: ``paper`` on
+    CUDA, ``fast`` elsewhere, :func:`pick_schedule`). ``alpha`` and ``beta`` weigh the
+    energy's terms (:mod:`nplib.neural_patch`); ``optimizer`` is "lbfgs" or "adam" (with
+    learning rate ``lr``), see :func:`nplib.neural_patch.optimise`.
 
     Checked first, before any network is loaded: the window around the holes is at most
     :data:`MAX_WINDOW_PIXELS` (:data:`nplib.neural_patch.MAX_WINDOW_PIXELS`, 4 megapixels)
@@ -161,17 +211,18 @@ def synthesize(
     (:func:`nplib.neural_patch.check_context`).
     """
     dev = pick_device(device)
+    plan = pick_schedule(schedule, dev)
     rows, cols = window(mask)
     check_window(rows, cols, MAX_WINDOW_PIXELS)
     win, win_mask = image[rows, cols], mask[rows, cols]
     sizes = level_sizes(mask, levels)
     n = len(sizes)
-    schedule = [iters[min(i, len(iters) - 1)] for i in range(n)]
+    iters = plan.level_iters(n)
     masks = [_resize_mask(win_mask, size) for size in sizes]
     for s, mask_s in enumerate(masks):
         check_context(
-            mask_s, coarse_layers if s == 0 else layers, None if s == 0 else fine_margin,
-            method="full", scale=2 ** (n - 1 - s),
+            mask_s, plan.coarse_layers if s == 0 else plan.layers,
+            None if s == 0 else plan.fine_margin, method="full", scale=2 ** (n - 1 - s),
         )  # fmt: skip
 
     stages: list[Level] = []
@@ -187,10 +238,10 @@ def synthesize(
             start_s = np.where(mask_s[..., None], _resize(previous, size), img_s)
         bar.set_description(f"level {s + 1}/{n} ({size[1]}x{size[0]})")
         result, history = optimise(
-            img_s, mask_s, start_s, start_s, iters=schedule[s], alpha=alpha, beta=beta,
-            rematch_every=rematch_every, optimizer=optimizer, lr=lr,
-            margin=None if s == 0 else fine_margin,
-            layers=coarse_layers if s == 0 else layers,
+            img_s, mask_s, start_s, start_s, iters=iters[s], alpha=alpha, beta=beta,
+            rematch_every=plan.rematch_every, optimizer=optimizer, lr=lr,
+            margin=None if s == 0 else plan.fine_margin,
+            layers=plan.coarse_layers if s == 0 else plan.layers,
             device=dev, progress=progress,
         )  # fmt: skip
         stages.append(Level(size, start_s, result, history, time.perf_counter() - t0))

@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
 
+import nplib
 from nplib import data, synthesis
 from nplib.io import InputError
-from nplib.synthesis import num_levels, synthesize
+from nplib.synthesis import QUALITY, Schedule, num_levels, synthesize
 
 
 def _check(image, mask, out):
@@ -28,7 +30,8 @@ def test_odd_size_with_border_hole_and_two_holes(photo):
     mask = np.zeros(image.shape[:2], bool)
     mask[0:20, 40:70] = True  # touches the top border
     mask[60:80, 100:131] = True  # touches the right border, a second hole
-    out, stages = synthesize(image, mask, start="diffusion", iters=(3,), progress=False)
+    out, stages = synthesize(image, mask, start="diffusion", schedule=Schedule(iters=(3,)),
+                             progress=False)
     _check(image, mask, out)
     assert all(st.history[-1]["E"] <= st.history[0]["E"] for st in stages)
 
@@ -37,8 +40,8 @@ def test_three_levels_sizes_double(photo):
     image = photo.copy()
     mask = np.zeros(image.shape[:2], bool)
     mask[60:200, 70:190] = True  # 140 px: three levels down to a 35 px hole
-    out, stages = synthesize(image, mask, start="mean", levels=3, iters=(2, 1, 1),
-                             progress=False)
+    out, stages = synthesize(image, mask, start="mean", levels=3,
+                             schedule=Schedule(iters=(2, 1, 1)), progress=False)
     _check(image, mask, out)
     heights = [s.size[0] for s in stages]
     assert heights[1] == 2 * heights[0] and heights[2] == 2 * heights[1]
@@ -49,7 +52,8 @@ def test_hole_in_a_large_image_costs_only_its_window(photo):
     big[1000:1256, 2000:2256] = photo
     mask = np.zeros(big.shape[:2], bool)
     mask[1100:1140, 2100:2150] = True
-    out, stages = synthesize(big, mask, start="diffusion", iters=(2,), progress=False)
+    out, stages = synthesize(big, mask, start="diffusion", schedule=Schedule(iters=(2,)),
+                             progress=False)
     _check(big, mask, out)
     assert max(stages[-1].size) < 200
 
@@ -68,7 +72,8 @@ def test_level_sizes_are_the_levels_synthesize_runs(photo):
     mask[40:100, 50:90] = True
     sizes = synthesis.level_sizes(mask)
     assert len(sizes) == synthesis.num_levels(mask[synthesis.window(mask)])
-    _, levels = synthesis.synthesize(photo, mask, start="mean", iters=(1,), progress=False)
+    _, levels = synthesis.synthesize(photo, mask, start="mean", schedule=Schedule(iters=(1,)),
+                                     progress=False)
     assert [lv.size for lv in levels] == sizes
     assert synthesis.level_sizes(data.centre_mask(512, 512)) == [(128, 128), (256, 256), (512, 512)]
 
@@ -84,7 +89,8 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
     monkeypatch.setattr(synthesis, "optimise", spy)
     mask = np.zeros(photo.shape[:2], bool)
     mask[60:200, 70:190] = True
-    synthesize(photo, mask, start="mean", levels=3, iters=(1, 1, 1), progress=False)
+    synthesize(photo, mask, start="mean", levels=3, schedule=Schedule(iters=(1, 1, 1)),
+               progress=False)
     assert seen[0] == (synthesis.COARSE_LAYERS, None)  # level 1: paper's layers, wide context
     assert seen[1:] == [(synthesis.LAYERS, synthesis.FINE_MARGIN)] * 2
     assert "relu4_1" in synthesis.COARSE_LAYERS and synthesis.LAYERS == ("relu3_1",)
@@ -93,3 +99,45 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
 def test_empty_mask_is_a_clear_input_error():
     with pytest.raises(InputError, match="mask is empty"):
         synthesize(np.zeros((64, 64, 3), np.float32), np.zeros((64, 64), bool), progress=False)
+
+
+def test_quality_picks_the_documented_schedule_per_device():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert synthesis.pick_schedule(None, cpu) == QUALITY["fast"] == Schedule()
+    assert synthesis.pick_schedule(None, cuda) == QUALITY["paper"]
+    assert synthesis.pick_schedule("paper", cpu) == QUALITY["paper"]
+    assert QUALITY["paper"].level_iters(3) == [100, 100, 100]  # the authors' schedule
+    assert QUALITY["paper"].layers == QUALITY["paper"].coarse_layers == ("relu3_1", "relu4_1")
+    assert QUALITY["paper"].fine_margin is None
+    assert QUALITY["fast"].level_iters(4) == [30, 20, 6, 6]
+    with pytest.raises(InputError, match="unknown quality 'best'"):
+        synthesis.pick_schedule("best", cpu)
+
+
+def test_quality_reaches_the_optimiser(photo, monkeypatch):
+    seen = []
+    real = synthesis.optimise
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["iters"])
+        return real(*args, **{**kwargs, "iters": 1})
+
+    monkeypatch.setattr(synthesis, "optimise", spy)
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[60:200, 70:190] = True
+    nplib.inpaint(photo, mask, "full", quality="paper")
+    assert seen == [100, 100, 100]
+    with pytest.raises(InputError, match="quality applies to full only"):
+        nplib.inpaint(photo, mask, "patchmatch", quality="paper")
+
+
+def test_patchmatch_start_begins_level_one_with_copied_patches(photo):
+    from nplib.patchmatch import inpaint_patchmatch
+
+    mask = np.zeros((96, 96), bool)
+    mask[32:64, 32:64] = True
+    image = photo[:96, :96].copy()
+    out, stages = synthesize(image, mask, start="patchmatch", schedule=Schedule(iters=(1,)),
+                             progress=False)  # fmt: skip
+    assert np.array_equal(stages[0].start, inpaint_patchmatch(image, mask, seed=0))
+    _check(image, mask, out)
