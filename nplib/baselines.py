@@ -1,6 +1,6 @@
 """Two cheap fills: the mean colour and a smooth membrane (diffusion) fill.
 
-The paper starts its coarsest level from the mean colour (PAPER.md section 5).
+The paper starts its coarsest level from the mean colour (docs/method.md section 5).
 A membrane fill, the solution of Laplace's equation inside the hole with the
 known pixels as boundary values, carries the surrounding low frequencies into
 the hole; it is the classic baseline every learned method must beat and a better

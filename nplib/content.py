@@ -1,4 +1,4 @@
-"""The content network: a Context-Encoder-style generator (PAPER.md section 3).
+"""The content network: a Context-Encoder-style generator (docs/method.md section 3).
 
 Context Encoders (Pathak et al. CVPR 2016) fill a hole with a convolutional encoder,
 a bottleneck and a deconvolutional decoder, trained with an L2 reconstruction loss
@@ -6,7 +6,7 @@ plus an adversarial loss. The paper keeps that design with two changes for stabl
 training: every activation is an **ELU**, and the channel-wise fully-connected layer
 becomes a plain **fully-connected bottleneck**.
 
-What this implementation adds, following the lessons in MEASURED.md (blurry fills
+What this implementation adds, following the lessons in docs/method.md section 8 (blurry fills
 with seams and colour casts at the hole border):
 
 - the hole is not filled with the mean colour but with a cheap smooth fill
@@ -149,7 +149,7 @@ def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 class Generator(nn.Module):
-    """Encoder -> fully-connected bottleneck -> decoder, ELU everywhere (PAPER.md section 3).
+    """Encoder -> fully-connected bottleneck -> decoder, ELU everywhere (docs/method.md section 3).
 
     Shapes for ``classroom`` (``paper`` adds a layer: 128 -> 4, widths 64..512, FC 4000):
 
@@ -247,7 +247,7 @@ def generator_loss(
     adv_weight: float = 0.001,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Context Encoders' joint loss ``(1 - adv_weight) * L2 + adv_weight * adversarial``
-    (0.999 / 0.001 in PAPER.md section 3). ``adv_weight=0`` (or no ``disc``) is L2 only.
+    (0.999 / 0.001 in docs/method.md section 3). ``adv_weight=0`` (or no ``disc``) is L2 only.
 
     Returns (total, l2, adversarial) where adversarial is the non-saturating GAN loss of
     the composited fill.
@@ -318,7 +318,7 @@ def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> 
     The window is resized to the network's input size, where the network predicts a residual
     over its cheap fill. That residual is upsampled and added to the membrane fill
     (:func:`nplib.baselines.diffusion_fill`) of the window at its own resolution, so the low
-    frequencies come from the best cheap fill at full resolution (MEASURED.md) and the
+    frequencies come from the best cheap fill at full resolution (docs/method.md section 8) and the
     network adds what a smooth fill cannot. Known pixels are composited back.
     """
     size = gen.cfg.size
@@ -356,7 +356,7 @@ def content_inpaint(
     device: str | torch.device | None = None,
     seed: int = 0,
 ) -> np.ndarray:
-    """Fill ``mask``'s hole in ``image`` with the content network (PAPER.md section 3).
+    """Fill ``mask``'s hole in ``image`` with the content network (docs/method.md section 3).
 
     The network runs on a square window about twice the hole's bounding box (see
     :func:`hole_window`), resized to its input size; its prediction is resized back and

@@ -92,7 +92,8 @@ def seed_everything(seed: int) -> None:
 
 
 def composite(image: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Known pixels from ``image``, hole pixels from ``fill`` (PAPER.md section 2, point 4)."""
+    """Known pixels from ``image``, hole pixels from ``fill`` (docs/method.md section 2,
+    point 4)."""
     return np.where(mask[..., None], fill, image).astype(np.float32, copy=False)
 
 

@@ -1,6 +1,6 @@
 """The neural patch (texture) loss and the joint optimisation of the hole's pixels.
 
-PAPER.md sections 2 and 4. With the texture network ``phi`` (frozen VGG-19) the
+docs/method.md sections 2 and 4. With the texture network ``phi`` (frozen VGG-19) the
 hole's pixels minimise
 
     E(x) = E_c(x, content) + alpha * E_t(phi(x)) + beta * TV(x)
@@ -411,7 +411,7 @@ def texture_inpaint(
     """Single-scale neural patch inpainting (CLI ``--method texture``).
 
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
-    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (MEASURED.md:
+    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md section 8:
     low frequencies must come from the start; a smooth fill beats a flat colour).
     The window around the hole is checked first (:func:`nplib.io.check_window`,
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the

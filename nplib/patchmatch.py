@@ -1,6 +1,6 @@
 """PatchMatch nearest-neighbour fields and a PatchMatch inpainting baseline.
 
-The paper compares against PatchMatch (PAPER.md sections 1 and 6). Two parts:
+The paper compares against PatchMatch (docs/method.md sections 1 and 6). Two parts:
 
 1. :func:`nnf` -- the randomised nearest-neighbour field search of Barnes et al.
    2009 ("PatchMatch: a randomized correspondence algorithm for structural image

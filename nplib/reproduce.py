@@ -1,4 +1,4 @@
-"""Reproducing the paper's table and figures (PAPER.md section 6): ``make figures``.
+"""Reproducing the paper's table and figures (docs/method.md section 6): ``make figures``.
 
 The table follows the paper's protocol on our held-out photos: 128x128 crops with a
 64x64 centre hole (:func:`nplib.content.heldout_crops`, 12 a photo: 108 crops), errors
@@ -63,7 +63,7 @@ TABLE_METHODS = {
 }
 
 #: The paper's quantitative table (Paris StreetView, 100 test images, 128x128 with a
-#: 64x64 centre hole) as PAPER.md section 6 gives it: (label, mean L1 %, mean L2 %,
+#: 64x64 centre hole) as docs/method.md section 6 gives it: (label, mean L1 %, mean L2 %,
 #: PSNR dB). The paper reports PatchMatch as clearly worse, without numbers here.
 PAPER_ROWS = {
     "content-l2": ("Context Encoders (L2)", 10.5, 2.4, 17.3),

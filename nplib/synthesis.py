@@ -75,7 +75,7 @@ LAYERS = ("relu3_1",)
 
 @dataclass(frozen=True)
 class Schedule:
-    """How much work :func:`synthesize` spends on each level (docs/method.md, "Quality").
+    """How much work :func:`synthesize` spends on each level (docs/method.md section 9, "Quality").
 
     ``iters``: L-BFGS iterations per level, coarsest first (levels beyond the list use the
     last); matches are recomputed every ``rematch_every`` iterations (0: once per level);
@@ -96,7 +96,7 @@ class Schedule:
 
 #: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --quality``.
 #: ``fast`` is the defaults above (about 7-12 s a 512x512 photo on 2 CPU cores). ``paper``
-#: is the authors' schedule (PAPER.md section 5): 100 L-BFGS iterations at every level, the
+#: is the authors' schedule (docs/method.md section 5): 100 L-BFGS iterations at every level, the
 #: paper's two layers at every level, the wide context everywhere; matches every 10
 #: iterations (the authors' fast code matches once per level, which measured blurrier).
 #: It costs about 1 s a 512x512 photo on a GPU and several minutes on this CPU.

