@@ -36,6 +36,23 @@ def test_fill_keeps_known_pixels_and_names_missing_peers(monkeypatch, photo):
         reproduce.fill("telea", photo, mask)
 
 
+def test_fill_runs_full_with_the_named_schedule_and_start(monkeypatch, photo):
+    seen = []
+
+    def spy(image, mask, *, start, schedule, progress):
+        seen.append((start, schedule))
+        return image, []
+
+    monkeypatch.setattr(reproduce, "synthesize", spy)
+    mask = data.centre_mask(*photo.shape[:2])
+    for method in ("full", "full-paper", "full-mean", "full-diffusion", "full-patchmatch"):
+        reproduce.fill(method, photo, mask)
+    assert seen == [("classroom-l2adv", "fast"), ("classroom-l2adv", "paper"), ("mean", "fast"),
+                    ("diffusion", "fast"), ("patchmatch", "fast")]  # fmt: skip
+    with pytest.raises(InputError, match="unknown method 'full-best'"):
+        reproduce.fill("full-best", photo, mask)
+
+
 def test_evaluate_caches_rows_and_reuses_them(tmp_path, monkeypatch):
     rows = reproduce.evaluate(["mean", "content-l2"], limit=2, cache=tmp_path, progress=False)
     assert [(r["method"], r["crop"]) for r in rows] == [
@@ -71,17 +88,17 @@ def test_summary_and_markdown_put_the_paper_beside_ours():
     rows = [
         {"method": m, "crop": f"x#{i}", "mean_l1_%": 10.0 + i, "mean_l2_%": 2.0,
          "psnr_db": 18.0 + i, "ssim": 0.5, "lpips": 0.3, "seconds": s}
-        for m in ("full", "mean") for i, s in enumerate((1.0, 3.0, 2.0))
+        for m in ("full-paper", "mean") for i, s in enumerate((1.0, 3.0, 2.0))
     ]  # fmt: skip
     table = reproduce.summarise(rows)
-    assert [r["method"] for r in table] == ["mean", "full"]  # the paper's row order
+    assert [r["method"] for r in table] == ["mean", "full-paper"]  # the paper's row order
     full = table[1]
     assert full["n"] == 3 and full["mean_l1_%"] == pytest.approx(11.0)
     assert full["psnr_db"] == pytest.approx(19.0) and full["seconds"] == 2.0  # median
     assert (full["paper_l1_%"], full["paper_l2_%"], full["paper_psnr_db"]) == (10.0, 2.2, 18.0)
     assert table[0]["paper_label"] == ""
     md = reproduce.table_markdown(table)
-    assert "| ours: content + multi-scale texture | 11.00 | 2.00 | 19.00 |" in md
+    assert "| ours: content + multi-scale texture, quality paper | 11.00 | 2.00 | 19.00 |" in md
     assert "10.0 / 2.2 / 18.0 (Yang et al. 2017)" in md
     assert "averaged over 3 128x128 crops" in md
 
