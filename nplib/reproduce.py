@@ -132,7 +132,7 @@ def fill(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = peer_inpaint(method, image, mask)
     elif method.startswith("content-"):
         out = content_inpaint(image, mask, model="classroom-" + method.removeprefix("content-"))
-    elif method == "full" or method.removeprefix("full-") in (*STARTS, "paper"):
+    elif method == "full" or method in (*(f"full-{s}" for s in STARTS), "full-paper"):
         variant = method.removeprefix("full-")
         start = variant if variant in STARTS else "classroom-l2adv"
         schedule = "paper" if variant == "paper" else "fast"

@@ -49,6 +49,8 @@ def test_fill_runs_full_with_the_named_schedule_and_start(monkeypatch, photo):
         reproduce.fill(method, photo, mask)
     assert seen == [("classroom-l2adv", "fast"), ("classroom-l2adv", "paper"), ("mean", "fast"),
                     ("diffusion", "fast"), ("patchmatch", "fast")]  # fmt: skip
+    reproduce.fill("diffusion", photo, mask)  # a method of its own, not full's start
+    assert len(seen) == 5
     with pytest.raises(InputError, match="unknown method 'full-best'"):
         reproduce.fill("full-best", photo, mask)
 
