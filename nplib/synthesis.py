@@ -163,7 +163,8 @@ def _resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 #: Starts of level 1 other than a content-network checkpoint: the ablations of figure 2
 #: and the table ("mean", the paper's no-network start; "diffusion", a smooth-fill control)
 #: and "patchmatch", a start of sharp copied patches whose seams the patch term repairs
-#: (benchmarks/README.md, "Starts of level 1"). The paper's pipeline starts from the network.
+#: (benchmarks/README.md, "Quality settings and starts of level 1"). The paper's pipeline
+#: starts from the network.
 STARTS = ("mean", "diffusion", "patchmatch")
 
 
