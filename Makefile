@@ -37,7 +37,7 @@ data: setup
 	$(BIN)/python -m pip install --quiet -e '.[data]'
 	$(BIN)/python scripts/build_data.py
 
-# the paper's table and figures 1-5 into figures/ (~20 min on 2 cores; resumable:
+# the paper's table and figures 1-5 into figures/ (~40 min on 2 cores; resumable:
 # results are cached in figures/cache/, FIGURES_FLAGS=--recompute starts afresh)
 figures: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

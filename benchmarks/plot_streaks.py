@@ -41,7 +41,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("streaks.jpg"))
     args = ap.parse_args()
-    fig, axes = plt.subplots(len(PHOTOS), 1 + len(COLUMNS), figsize=(17, 8.2), squeeze=False)
+    fig, axes = plt.subplots(len(PHOTOS), 1 + len(COLUMNS), figsize=(17, 8.8), squeeze=False)
     jobs = [(r, name, c, title) for r, name in enumerate(PHOTOS)
             for c, title in enumerate(COLUMNS, 1)]  # fmt: skip
     truths = {name: data.centre_crop(data.load_image(name), 512) for name in PHOTOS}
@@ -49,15 +49,14 @@ def main() -> None:
     for r, name in enumerate(PHOTOS):
         axes[r, 0].imshow(truths[name][ZOOM, ZOOM])
         axes[r, 0].set_ylabel(f"{name}\n(512x512, centre 256x256 hole;\nshown: the hole + 32 px)")
-    axes[0, 0].set_title("truth\n")
+    axes[0, 0].set_title("truth\n\n")
     for r, name, c, title in tqdm(jobs, desc="fills"):
         out = synthesize(truths[name], mask, progress=False, **VARIANTS[COLUMNS[title]])[0]
         ax = axes[r, c]
         ax.imshow(out[ZOOM, ZOOM])
         truth = truths[name]
-        ax.set_xlabel(f"PSNR {psnr(out, truth, mask):.2f} dB, LPIPS {lpips(out, truth, mask):.3f}")
-        if r == 0:
-            ax.set_title(title)
+        score = f"hole PSNR {psnr(out, truth, mask):.2f} dB, LPIPS {lpips(out, truth, mask):.3f}"
+        ax.set_title(f"{title}\n{score}" if r == 0 else score)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])

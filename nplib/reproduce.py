@@ -17,7 +17,7 @@ Everything heavy is cached under ``<out>/cache`` (one PNG per case and method, o
 row per crop and method), so a stopped run continues where it stopped; ``--recompute``
 empties the cache first. ``telea`` and ``pypatchmatch`` are peers from the ``bench`` extra.
 
-    python -m nplib.reproduce --out figures            # all of it: ~20 min on 2 CPU cores
+    python -m nplib.reproduce --out figures            # all of it: ~40 min on 2 CPU cores
     python -m nplib.reproduce --out figures --only table fig4
 """
 
