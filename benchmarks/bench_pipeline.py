@@ -49,13 +49,14 @@ CENTRE = ["house_dogs", "wall_clock", "storm_road"]
 OBJECT = ["house_dogs", "ladybird"]
 METHODS = ["full", "content", "texture", "patchmatch", "pypatchmatch", "telea"]
 
-#: The ladder from the slow reference to the defaults, then the named quality settings and
-#: the starts of level 1: synthesize() keyword arguments.
+#: The ladder from the slow reference to the defaults, then the starts of level 1:
+#: synthesize() keyword arguments. Two rungs are the named quality settings
+#: (nplib.synthesis.QUALITY): "rematch every 10 its" is ``paper``, "+ 30/20/6 its
+#: (defaults)" is ``fast``.
 VARIANTS = {
     "slow reference: 100 its/level, rematch every it, wide context": dict(schedule=Schedule(
         iters=(100,), rematch_every=1, fine_margin=None, layers=PAPER_LAYERS)),
-    "rematch every 10 its": dict(schedule=Schedule(
-        iters=(100,), fine_margin=None, layers=PAPER_LAYERS)),
+    "rematch every 10 its": dict(schedule="paper"),
     "+ 48 px context at fine levels": dict(schedule=Schedule(
         iters=(100,), fine_margin=48, layers=PAPER_LAYERS)),
     "+ fewer its at fine levels (100/30/10)": dict(schedule=Schedule(
@@ -71,8 +72,6 @@ VARIANTS = {
     "defaults with relu3_1 + relu4_1 at levels 2-3": dict(schedule=Schedule(
         layers=PAPER_LAYERS)),
     "defaults with 48 px context at levels 2-3": dict(schedule=Schedule(fine_margin=48)),
-    "quality fast": dict(schedule="fast"),
-    "quality paper": dict(schedule="paper"),
     "fast, 100 its at level 1": dict(schedule=Schedule(iters=(100, 20, 6))),
     "fast from a diffusion start": dict(start="diffusion", schedule="fast"),
     "fast from a patchmatch start": dict(start="patchmatch", schedule="fast"),

@@ -29,8 +29,8 @@ from nplib.synthesis import synthesize  # noqa: E402
 
 PHOTOS = ("house_dogs", "storm_road")
 COLUMNS = {  # title -> bench_pipeline.VARIANTS key
-    "full, quality fast\n(content-network start)": "quality fast",
-    "full, quality paper\n(content-network start)": "quality paper",
+    "full, quality fast\n(content-network start)": "+ 30/20/6 its (defaults)",
+    "full, quality paper\n(content-network start)": "rematch every 10 its",
     "quality fast from a\nmembrane-fill start": "fast from a diffusion start",
     "quality fast from a\nPatchMatch start": "fast from a patchmatch start",
 }

@@ -76,6 +76,15 @@ PAPER_ROWS = {
     "full-paper": ("Yang et al. 2017", 10.0, 2.2, 18.0),
 }
 
+#: The full method's variants of the table and the figures: name -> (start of level 1,
+#: schedule). ``full`` runs ``fast`` whatever the device, so the table and figures do not
+#: depend on it.
+FULL_VARIANTS = {
+    "full": ("classroom-l2adv", "fast"),
+    "full-paper": ("classroom-l2adv", "paper"),
+    **{f"full-{start}": (start, "fast") for start in STARTS},
+}
+
 #: Crops a held-out photo for the table (9 photos: 108 crops).
 PER_PHOTO = 12
 
@@ -122,20 +131,15 @@ def fill(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     Methods: any of :data:`nplib.methods.METHODS`, the peers of :func:`peer_inpaint`,
     ``content-l2`` / ``content-l2adv`` (the two shipped checkpoints) and the full method's
-    variants: ``full`` (the ``fast`` schedule, whatever the device, so the table and figures
-    do not depend on it), ``full-paper`` (the ``paper`` schedule) and ``full-<start>`` for
-    the other starts of level 1 (:data:`nplib.synthesis.STARTS`; ``full-mean`` is the
-    paper's ablation).
+    :data:`FULL_VARIANTS` (``full-mean`` is the paper's ablation).
     """
     seed_everything(0)
     if method in ("telea", "ns", "pypatchmatch"):
         out = peer_inpaint(method, image, mask)
     elif method.startswith("content-"):
         out = content_inpaint(image, mask, model="classroom-" + method.removeprefix("content-"))
-    elif method == "full" or method in (*(f"full-{s}" for s in STARTS), "full-paper"):
-        variant = method.removeprefix("full-")
-        start = variant if variant in STARTS else "classroom-l2adv"
-        schedule = "paper" if variant == "paper" else "fast"
+    elif method in FULL_VARIANTS:
+        start, schedule = FULL_VARIANTS[method]
         out = synthesize(image, mask, start=start, schedule=schedule, progress=False)[0]
     else:
         out = inpaint(image, mask, method)
@@ -284,7 +288,8 @@ def _full_with_levels(name: str, cache: Path) -> np.ndarray:
     """Run the full method on a case; cache its result and every level of its pyramid."""
     image, mask = case(name)
     seed_everything(0)
-    out, levels = synthesize(image, mask, schedule="fast", progress=False)
+    start, schedule = FULL_VARIANTS["full"]
+    out, levels = synthesize(image, mask, start=start, schedule=schedule, progress=False)
     out = composite(image, out, mask)
     info = []
     for i, level in enumerate(levels):

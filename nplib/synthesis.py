@@ -35,6 +35,7 @@ from nplib.device import pick_device
 from nplib.io import InputError, check_window, hole_bbox
 from nplib.neural_patch import ALPHA, BETA, MAX_WINDOW_PIXELS, check_context, optimise, window
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
+from nplib.patchmatch import inpaint_patchmatch
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
 #: paper's configuration (a 64x64 hole in a 128x128 input).
@@ -99,7 +100,8 @@ class Schedule:
 #: is the authors' schedule (docs/method.md section 5): 100 L-BFGS iterations at every level, the
 #: paper's two layers at every level, the wide context everywhere; matches every 10
 #: iterations (the authors' fast code matches once per level, which measured blurrier).
-#: It costs about 1 s a 512x512 photo on a GPU and several minutes on this CPU.
+#: It costs about 2 s a 512x512 photo on a GPU (2.31 s on an H200) and about 4 minutes on a
+#: 2-core CPU (benchmarks/README.md).
 QUALITY: dict[str, Schedule] = {
     "fast": Schedule(),
     "paper": Schedule(iters=(100,), fine_margin=None, layers=PAPER_LAYERS),
@@ -174,8 +176,6 @@ def _coarse_start(image: np.ndarray, mask: np.ndarray, start: str, device) -> np
     if start == "diffusion":
         return diffusion_fill(image, mask)
     if start == "patchmatch":
-        from nplib.patchmatch import inpaint_patchmatch
-
         return inpaint_patchmatch(image, mask, seed=0)
     from nplib.content import content_inpaint
 
