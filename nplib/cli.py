@@ -58,8 +58,8 @@ def _inpaint(args: argparse.Namespace) -> None:
 
 
 def _methods(args: argparse.Namespace) -> None:
-    for name, (_, doc) in METHODS.items():
-        print(f"{name:12s}{' (default)' if name == DEFAULT_METHOD else '':11s}{doc}")
+    for name, entry in METHODS.items():
+        print(f"{name:12s}{' (default)' if name == DEFAULT_METHOD else '':11s}{entry.description}")
 
 
 def _demo(args: argparse.Namespace) -> None:

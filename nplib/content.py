@@ -10,7 +10,7 @@ What this implementation adds, following the lessons in docs/method.md section 8
 with seams and colour casts at the hole border):
 
 - the hole is not filled with the mean colour but with a cheap smooth fill
-  (:func:`cheap_fill`, pull-push plus Jacobi smoothing, like
+  (:func:`nplib.baselines.pull_push_fill`, pull-push plus Jacobi smoothing, like
   :func:`nplib.baselines.diffusion_fill` but batched), and the mask is a 4th input
   channel, so any hole shape works;
 - the network predicts a **residual** over that fill for the whole window; its last
@@ -29,7 +29,6 @@ resolution and the network's residual is added on top (:func:`predict_window`).
 
 from __future__ import annotations
 
-import functools
 import importlib.resources
 import os
 from dataclasses import asdict, dataclass
@@ -41,9 +40,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from nplib.baselines import diffusion_fill
+from nplib.baselines import diffusion_fill, pull_push_fill
+from nplib.data import centre_mask
 from nplib.device import pick_device
-from nplib.io import InputError, check_image, check_mask, hole_bbox
+from nplib.io import InputError, atomic_write, centred_start, check_image, check_mask, hole_bbox
+from nplib.pyramid import resize
 
 #: The shipped generators: package data (``nplib/checkpoints/``), found by importlib.resources.
 CHECKPOINT_DIR = importlib.resources.files("nplib") / "checkpoints"
@@ -57,9 +58,10 @@ class Config:
     channels: tuple[int, ...]  # encoder widths; the decoder mirrors them
     bottleneck: int  # width of the fully-connected bottleneck
     overlap: int  # Context Encoders' overlap border (pixels), weighted 10x
-    # Jacobi steps a level of the cheap fill the network refines (:func:`cheap_fill`). At 32
-    # it is within 0.15 dB of the membrane fill that inference adds the residual to (at 8,
-    # 0.3 dB), so what the network learns to correct is what inference corrects.
+    # Jacobi steps a level of the cheap fill the network refines
+    # (:func:`nplib.baselines.pull_push_fill`). At 32 it is within 0.15 dB of the membrane
+    # fill that inference adds the residual to (at 8, 0.3 dB), so what the
+    # network learns to correct is what inference corrects.
     fill_iters: int = 8
 
     @property
@@ -78,32 +80,6 @@ CONFIGS = {
 # ----------------------------------------------------------------------------- fills and masks
 
 
-def cheap_fill(x: torch.Tensor, hole: torch.Tensor, iters: int = 8) -> torch.Tensor:
-    """A smooth fill of the hole from its surroundings, batched.
-
-    x: (B, 3, H, W) images; hole: (B, 1, H, W) bool. Pull-push: average the known pixels
-    down an image pyramid, then on the way up keep each level's known average and take
-    the upsampled coarser fill where pixels are missing (``fill = num + (1 - den) * up``);
-    ``iters`` Jacobi steps per level smooth the block edges. Known pixels are unchanged.
-    """
-    known = (~hole).to(x.dtype)
-    levels = [(x * known, known)]
-    while min(levels[-1][0].shape[-2:]) > 1:
-        num, den = levels[-1]
-        levels.append((F.avg_pool2d(num, 2, ceil_mode=True), F.avg_pool2d(den, 2, ceil_mode=True)))
-    num, den = levels[-1]
-    fill = num.sum((2, 3), keepdim=True) / den.sum((2, 3), keepdim=True).clamp_min(1e-8)
-    for num, den in reversed(levels):
-        up = F.interpolate(fill, size=num.shape[-2:], mode="bilinear", align_corners=False)
-        fill = num + (1 - den) * up  # den is the known fraction of each coarse pixel
-        free = den < 1
-        for _ in range(iters if min(num.shape[-2:]) > 2 else 0):
-            p = F.pad(fill, (1, 1, 1, 1), mode="replicate")
-            avg = (p[..., :-2, 1:-1] + p[..., 2:, 1:-1] + p[..., 1:-1, :-2] + p[..., 1:-1, 2:]) / 4
-            fill = torch.where(free, avg, fill)
-    return fill
-
-
 def loss_weights(hole: torch.Tensor, overlap: int) -> torch.Tensor:
     """Per-pixel L2 weights (B, 1, H, W): 1 in the hole, 10 on the ``overlap``-pixel known
     ring around it (Context Encoders' overlap border), 0 elsewhere."""
@@ -113,10 +89,9 @@ def loss_weights(hole: torch.Tensor, overlap: int) -> torch.Tensor:
 
 
 def centre_hole(batch: int, size: int) -> torch.Tensor:
-    """(batch, 1, size, size) bool masks with the paper's centre hole (half of each side)."""
-    hole = torch.zeros(batch, 1, size, size, dtype=torch.bool)
-    hole[..., size // 4 : size // 4 + size // 2, size // 4 : size // 4 + size // 2] = True
-    return hole
+    """(batch, 1, size, size) bool masks with the paper's centre hole
+    (:func:`nplib.data.centre_mask`, half of each side)."""
+    return torch.from_numpy(centre_mask(size, size)).expand(batch, 1, size, size)
 
 
 def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -124,7 +99,7 @@ def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
     strokes (an interactive notebook lets people draw any mask), each a third of the time."""
     kind = rng.integers(3)
     if kind == 0:
-        return centre_hole(1, size)[0, 0].numpy()
+        return centre_mask(size, size)
     hole = np.zeros((size, size), dtype=bool)
     if kind == 1:
         h, w = rng.integers(size // 8, size * 5 // 8, size=2)
@@ -141,7 +116,7 @@ def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
         dist2 = ((grid[None] - points[:, :, None, None]) ** 2).sum(1)
         hole |= (dist2 <= radius**2).any(axis=0)
     if not hole.any() or hole.all():
-        return centre_hole(1, size)[0, 0].numpy()
+        return centre_mask(size, size)
     return hole
 
 
@@ -197,7 +172,7 @@ class Generator(nn.Module):
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """image (B, 3, S, S) in [0, 1], hole (B, 1, S, S) bool -> prediction (B, 3, S, S)."""
-        fill = cheap_fill(image, hole, self.cfg.fill_iters)
+        fill = pull_push_fill(image, hole, self.cfg.fill_iters)
         x = torch.cat([fill, hole.to(image.dtype)], 1) * 2 - 1
         return fill + self.decoder(self.bottleneck(self.encoder(x)))
 
@@ -279,8 +254,6 @@ def discriminator_loss(
 
 def save(path: str | os.PathLike, gen: Generator, meta: dict) -> None:
     """Ship the generator's weights only, in half precision, with its config and ``meta``."""
-    from nplib.io import atomic_write
-
     state = {k: v.detach().half().cpu() for k, v in gen.state_dict().items()}
     blob = {"config": asdict(gen.cfg), "weights": state, "meta": meta}
     atomic_write(Path(path), lambda tmp: torch.save(blob, tmp))
@@ -307,10 +280,6 @@ def load(name: str = "classroom-l2adv", device: str | torch.device | None = None
 # ----------------------------------------------------------------------------- inference
 
 
-def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
-    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-
-
 @torch.no_grad()
 def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     """Fill square windows of any side: (B, 3, S, S), (B, 1, S, S) bool -> (B, 3, S, S).
@@ -322,10 +291,10 @@ def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> 
     network adds what a smooth fill cannot. Known pixels are composited back.
     """
     size = gen.cfg.size
-    small = _resize(window, size)
-    small_hole = _resize(hole.float(), size) > 0  # a pixel touching the hole is hole
-    pre_fill = cheap_fill(small, small_hole, gen.cfg.fill_iters)
-    residual = _resize(gen(small, small_hole) - pre_fill, window.shape[-1])
+    small = resize(window, size)
+    small_hole = resize(hole.float(), size) > 0  # a pixel touching the hole is hole
+    pre_fill = pull_push_fill(small, small_hole, gen.cfg.fill_iters)
+    residual = resize(gen(small, small_hole) - pre_fill, window.shape[-1])
     images = window.permute(0, 2, 3, 1).cpu().numpy()
     holes = hole[:, 0].cpu().numpy()
     base = np.stack([diffusion_fill(i, h) for i, h in zip(images, holes, strict=True)])
@@ -340,12 +309,7 @@ def hole_window(mask: np.ndarray) -> tuple[int, int, int]:
     r0, r1, c0, c1 = hole_bbox(mask)
     side = max(2 * max(r1 - r0, c1 - c0), 8)
     h, w = mask.shape
-
-    def place(lo: int, hi: int, extent: int) -> int:
-        start = (lo + hi) // 2 - side // 2
-        return (extent - side) // 2 if extent < side else min(max(start, 0), extent - side)
-
-    return place(r0, r1, h), place(c0, c1, w), side
+    return centred_start(r0, r1, side, h), centred_start(c0, c1, side, w), side
 
 
 def content_inpaint(
@@ -382,56 +346,6 @@ def content_inpaint(
 
 
 # ----------------------------------------------------------------------------- evaluation
-
-
-#: Crop boxes per held-out photo after the largest centred square, as (side, centre row,
-#: centre column) in fractions of the photo's short side and of its height / width:
-#: half-side squares at the centre and the four quarter points, then six more for the
-#: paper's table.
-CROP_BOXES = (
-    (0.5, 0.5, 0.5), (0.5, 0.25, 0.25), (0.5, 0.25, 0.75), (0.5, 0.75, 0.25),
-    (0.5, 0.75, 0.75), (0.5, 0.5, 0.25), (0.5, 0.5, 0.75), (0.5, 0.25, 0.5),
-    (0.5, 0.75, 0.5), (0.75, 0.375, 0.375), (0.75, 0.625, 0.625),
-)  # fmt: skip
-
-
-def photo_crops(images: list[np.ndarray], size: int, per_photo: int) -> np.ndarray:
-    """Deterministic evaluation crops, (N, size, size, 3): ``per_photo`` (at most 12) boxes a
-    photo, the largest centred square then :data:`CROP_BOXES`, each resized to ``size``
-    (Lanczos)."""
-    from PIL import Image
-
-    from nplib.io import to_uint8
-
-    if not 1 <= per_photo <= 1 + len(CROP_BOXES):
-        raise ValueError(f"per_photo must be 1..{1 + len(CROP_BOXES)}, got {per_photo}")
-    crops = []
-    for image in images:
-        h, w = image.shape[:2]
-        s = min(h, w)
-        boxes = [((h - s) // 2, (w - s) // 2, s)]
-        for frac, fy, fx in CROP_BOXES[: per_photo - 1]:
-            side = int(frac * s)
-            top = min(max(round(fy * h - frac * s / 2), 0), h - side)
-            left = min(max(round(fx * w - frac * s / 2), 0), w - side)
-            boxes.append((top, left, side))
-        for top, left, side in boxes:
-            pil = Image.fromarray(to_uint8(image[top : top + side, left : left + side]))
-            crops.append(np.asarray(pil.resize((size, size), Image.LANCZOS), np.float32) / 255)
-    return np.stack(crops)
-
-
-@functools.lru_cache(maxsize=4)
-def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
-    """:func:`photo_crops` of the bundled held-out photos, (N, size, size, 3).
-
-    6 a photo (54 crops) for the content network's evaluation, 12 (108 crops) for the
-    paper's table (``nplib.reproduce``); the first six are the same in both. Evaluate them
-    with the paper's centre hole (``nplib.data.centre_mask``).
-    """
-    from nplib.data import image_names, load_image
-
-    return photo_crops([load_image(s) for s in image_names("heldout")], size, per_photo)
 
 
 def centre_fill(gen: Generator, crops: np.ndarray) -> np.ndarray:

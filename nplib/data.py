@@ -2,12 +2,19 @@
 
 ``data/split.json`` fixes which photos are for training (the content network) and
 which are held out for evaluation; ``data/masks/`` holds centre-hole masks and
-hand-made object-removal masks (white = hole).
+hand-made object-removal masks (white = hole). The held-out photos' evaluation crops
+(:func:`heldout_crops`) are the content network's validation set and the paper's table.
+
+:data:`DATA_DIR` is the one place nplib looks for ``data/``: the ``NPLIB_DATA``
+environment variable when set, else the ``data/`` folder of the checkout nplib is
+installed from (``pip install -e .``; the photos are not in the wheel).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +22,7 @@ from PIL import Image
 
 from nplib.io import read_image, read_mask, to_uint8
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(os.environ.get("NPLIB_DATA") or Path(__file__).resolve().parent.parent / "data")
 
 
 def image_names(split: str | None = None) -> list[str]:
@@ -63,10 +70,56 @@ def centre_mask(height: int, width: int, fraction: float = 0.5) -> np.ndarray:
     return mask
 
 
+def crop_square(image: np.ndarray, top: int, left: int, side: int, size: int) -> np.ndarray:
+    """The ``side`` x ``side`` square of ``image`` at (top, left), resized to ``size`` x
+    ``size`` (Lanczos, on 8-bit values)."""
+    sq = Image.fromarray(to_uint8(image[top : top + side, left : left + side]))
+    return np.asarray(sq.resize((size, size), Image.LANCZOS), dtype=np.float32) / 255.0
+
+
 def centre_crop(image: np.ndarray, size: int) -> np.ndarray:
     """The largest centred square of ``image``, resized to ``size`` x ``size`` (Lanczos)."""
     h, w = image.shape[:2]
     s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
-    sq = Image.fromarray(to_uint8(image[top : top + s, left : left + s]))
-    return np.asarray(sq.resize((size, size), Image.LANCZOS), dtype=np.float32) / 255.0
+    return crop_square(image, (h - s) // 2, (w - s) // 2, s, size)
+
+
+#: Crop boxes per held-out photo after the largest centred square, as (side, centre row,
+#: centre column) in fractions of the photo's short side and of its height / width:
+#: half-side squares at the centre and the four quarter points, then six more for the
+#: paper's table.
+CROP_BOXES = (
+    (0.5, 0.5, 0.5), (0.5, 0.25, 0.25), (0.5, 0.25, 0.75), (0.5, 0.75, 0.25),
+    (0.5, 0.75, 0.75), (0.5, 0.5, 0.25), (0.5, 0.5, 0.75), (0.5, 0.25, 0.5),
+    (0.5, 0.75, 0.5), (0.75, 0.375, 0.375), (0.75, 0.625, 0.625),
+)  # fmt: skip
+
+
+def photo_crops(images: list[np.ndarray], size: int, per_photo: int) -> np.ndarray:
+    """Deterministic evaluation crops, (N, size, size, 3): ``per_photo`` (at most 12) boxes a
+    photo, the largest centred square (:func:`centre_crop`) then :data:`CROP_BOXES`, each
+    resized to ``size`` (:func:`crop_square`)."""
+    if not 1 <= per_photo <= 1 + len(CROP_BOXES):
+        raise ValueError(f"per_photo must be 1..{1 + len(CROP_BOXES)}, got {per_photo}")
+    crops = []
+    for image in images:
+        h, w = image.shape[:2]
+        s = min(h, w)
+        crops.append(centre_crop(image, size))
+        for frac, fy, fx in CROP_BOXES[: per_photo - 1]:
+            side = int(frac * s)
+            top = min(max(round(fy * h - frac * s / 2), 0), h - side)
+            left = min(max(round(fx * w - frac * s / 2), 0), w - side)
+            crops.append(crop_square(image, top, left, side, size))
+    return np.stack(crops)
+
+
+@functools.lru_cache(maxsize=4)
+def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
+    """:func:`photo_crops` of the bundled held-out photos, (N, size, size, 3).
+
+    6 a photo (54 crops) for the content network's evaluation, 12 (108 crops) for the
+    paper's table (``nplib.reproduce``); the first six are the same in both. Evaluate them
+    with the paper's centre hole (:func:`centre_mask`).
+    """
+    return photo_crops([load_image(s) for s in image_names("heldout")], size, per_photo)

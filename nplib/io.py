@@ -191,6 +191,15 @@ def bbox_window(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
     )
 
 
+def centred_start(lo: int, hi: int, side: int, extent: int) -> int:
+    """Start of a span of ``side`` pixels centred on ``[lo, hi)``, shifted to lie inside
+    ``[0, extent)``; when ``side > extent`` it is centred on the image instead and reaches
+    out at both ends (the caller pads or clips). One axis of a crop window around a hole."""
+    if extent < side:
+        return (extent - side) // 2
+    return min(max((lo + hi) // 2 - side // 2, 0), extent - side)
+
+
 def check_window(rows: slice, cols: slice, limit: int, method: str | None = None) -> None:
     """Refuse a window around the holes over ``limit`` pixels with a one-line
     :class:`InputError` (naming ``method``'s limit when given)."""

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nplib.device import pick_device
-from nplib.io import hole_bbox
+from nplib.io import centred_start, hole_bbox
 
 # LPIPS's input scaling layer: images in [-1, 1] -> (x - shift) / scale
 _SHIFT = torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1)
@@ -128,17 +128,15 @@ def _model(net: str, device: torch.device) -> LPIPS:
 
 
 def _hole_box(mask: np.ndarray, margin: int = 8, min_side: int = 64) -> tuple[slice, slice]:
+    """The hole's bounding box plus ``margin``, at least ``min_side`` a side, inside the image."""
     top, bottom, left, right = hole_bbox(mask)
-    h, w = mask.shape
 
     def span(lo: int, hi: int, n: int) -> slice:
-        lo, hi = lo - margin, hi + margin
-        grow = max(0, min_side - (hi - lo))
-        lo, hi = lo - grow // 2, hi + grow - grow // 2
-        shift = max(0, -lo) - max(0, hi - n)
-        return slice(max(0, lo + shift), min(n, hi + shift))
+        side = max(hi - lo + 2 * margin, min_side)
+        start = centred_start(lo, hi, side, n)
+        return slice(max(0, start), min(n, start + side))
 
-    return span(top, bottom, h), span(left, right, w)
+    return span(top, bottom, mask.shape[0]), span(left, right, mask.shape[1])
 
 
 def lpips(

@@ -1,12 +1,13 @@
 """One entry point for every inpainting method: ``nplib.inpaint(image, mask, method=...)``.
 
-Each method is a function ``fill(image, mask, *, seed, device) -> image`` that takes
-a float32 (H, W, 3) image in [0, 1] and a bool (H, W) mask (True = hole) and
-returns an image of the same shape. :func:`inpaint` validates the input, calls the
-method and composites the known pixels back, so they are bit-identical to the input
-whatever the method does. A method checks first what it needs of the image and the
-mask (its smallest image and known area, see each one's docstring) and refuses
-anything less with a one-line :class:`~nplib.io.InputError`, before the heavy work.
+Each method is a function ``fill(image, mask, *, seed, device, **options) -> image`` that
+takes a float32 (H, W, 3) image in [0, 1] and a bool (H, W) mask (True = hole), and the
+options its :class:`Method` entry lists, and returns an image of the same shape.
+:func:`inpaint` validates the input, calls the method and composites the known pixels
+back, so they are bit-identical to the input whatever the method does. A method checks
+first what it needs of the image and the mask (its smallest image and known area, see
+each one's docstring) and refuses anything less with a one-line
+:class:`~nplib.io.InputError`, before the heavy work.
 
 Randomness is local: a method draws from generators seeded by ``seed`` (PatchMatch's),
 and the caller's global Python, numpy and torch random states are left as they were.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -24,11 +26,9 @@ from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask
-from nplib.neural_patch import texture_inpaint
+from nplib.neural_patch import TextureSettings, texture_inpaint
 from nplib.patchmatch import inpaint_patchmatch
 from nplib.synthesis import synthesize
-
-Method = Callable[..., np.ndarray]
 
 
 def _mean(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
@@ -47,12 +47,27 @@ def _patchmatch(
     return inpaint_patchmatch(image, mask, seed=seed)
 
 
-def _texture(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
-    return texture_inpaint(image, mask, seed=seed, device=device)
+def _texture(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    seed: int,
+    device: torch.device,
+    settings: TextureSettings | None = None,
+) -> np.ndarray:
+    settings = settings or TextureSettings()
+    return texture_inpaint(image, mask, settings=settings, seed=seed, device=device)
 
 
-def _content(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
-    return content_inpaint(image, mask, seed=seed, device=device)
+def _content(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    seed: int,
+    device: torch.device,
+    model: str = "classroom-l2adv",
+) -> np.ndarray:
+    return content_inpaint(image, mask, model=model, seed=seed, device=device)
 
 
 def _full(
@@ -62,22 +77,41 @@ def _full(
     seed: int,
     device: torch.device,
     quality: str | None = None,
+    start: str = "classroom-l2adv",
+    texture: TextureSettings | None = None,
 ) -> np.ndarray:
-    return synthesize(image, mask, schedule=quality, device=device)[0]
+    return synthesize(image, mask, start=start, schedule=quality, texture=texture, device=device)[0]
 
 
-#: name -> (function, one-line description)
-METHODS: dict[str, tuple[Method, str]] = {
-    "mean": (_mean, "fill the hole with the mean colour of the known pixels"),
-    "diffusion": (_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
-    "patchmatch": (_patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)"),
-    "texture": (_texture, "neural patch optimisation at one scale, from a diffusion fill"),
-    "content": (_content, "the content network alone (context encoder, L2 + adversarial)"),
-    "full": (_full, "the paper: content network, then multi-scale neural patch synthesis"),
+class Method(NamedTuple):
+    """One entry of :data:`METHODS`: its function, a one-line description, and the keyword
+    options :func:`inpaint` passes on to it."""
+
+    fill: Callable[..., np.ndarray]
+    description: str
+    options: tuple[str, ...] = ()
+
+
+#: name -> :class:`Method`. Options: ``model`` a content-network checkpoint name;
+#: ``settings`` / ``texture`` a :class:`nplib.neural_patch.TextureSettings`; ``quality`` a
+#: schedule name of :data:`nplib.synthesis.QUALITY` (None: "paper" on CUDA, "fast"
+#: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name or one of
+#: :data:`nplib.synthesis.STARTS`).
+METHODS: dict[str, Method] = {
+    "mean": Method(_mean, "fill the hole with the mean colour of the known pixels"),
+    "diffusion": Method(_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
+    "patchmatch": Method(_patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)"),
+    "texture": Method(
+        _texture, "neural patch optimisation at one scale, from a diffusion fill", ("settings",)
+    ),
+    "content": Method(
+        _content, "the content network alone (context encoder, L2 + adversarial)", ("model",)
+    ),
+    "full": Method(
+        _full, "the paper: content network, then multi-scale neural patch synthesis",
+        ("quality", "start", "texture"),
+    ),  # fmt: skip
 }
-
-#: The methods that take a ``quality`` (a schedule name of :data:`nplib.synthesis.QUALITY`).
-WITH_QUALITY = ("full",)
 
 #: The method used when none is named: the best one available.
 DEFAULT_METHOD = "full"
@@ -104,28 +138,32 @@ def inpaint(
     *,
     seed: int = 0,
     device: str | torch.device | None = None,
-    quality: str | None = None,
+    **options,
 ) -> np.ndarray:
     """Fill the hole of ``image`` marked by ``mask`` with ``method`` (see :data:`METHODS`).
 
     Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly; the
     same ``seed`` gives the same result. ``device`` is checked by
-    :func:`nplib.device.pick_device`. ``quality`` names the schedule of the methods in
-    :data:`WITH_QUALITY` ("fast" or "paper", :data:`nplib.synthesis.QUALITY`; None: "paper"
-    on CUDA, "fast" elsewhere). Raises :class:`nplib.io.InputError` on bad input.
+    :func:`nplib.device.pick_device`. ``options`` go to the method, each to the methods
+    that list it (:data:`METHODS`), for example ``inpaint(image, mask, "full",
+    quality="paper")`` or ``inpaint(image, mask, "content", model="classroom-l2")``; an
+    option given as None is left out. Raises :class:`nplib.io.InputError` on bad input.
     """
     method = DEFAULT_METHOD if method is None else method
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; available: {', '.join(METHODS)}")
-    if quality is not None and method not in WITH_QUALITY:
-        raise InputError(f"quality applies to {', '.join(WITH_QUALITY)} only, not {method}")
-    options = {} if quality is None else {"quality": quality}
+    options = {key: value for key, value in options.items() if value is not None}
+    for key in options:
+        if key not in METHODS[method].options:
+            takers = [name for name, m in METHODS.items() if key in m.options]
+            where = f"{', '.join(takers)} only" if takers else "no method"
+            raise InputError(f"{key} applies to {where}, not {method}")
     image = check_image(image)
     mask = check_mask(image, mask)
     dev = pick_device(device)
     # building a network draws from torch's global generator: restore it afterwards
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-        fill = METHODS[method][0](image, mask, seed=seed, device=dev, **options)
+        fill = METHODS[method].fill(image, mask, seed=seed, device=dev, **options)
     if fill.shape != image.shape:
         raise RuntimeError(f"method {method} returned shape {fill.shape}, expected {image.shape}")
     return composite(image, np.clip(fill, 0.0, 1.0), mask)

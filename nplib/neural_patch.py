@@ -61,6 +61,26 @@ BETA = 0.3
 MAX_WINDOW_PIXELS = 2048 * 2048
 
 
+@dataclass(frozen=True)
+class TextureSettings:
+    """How :func:`optimise` minimises ``E`` at one scale; each field is documented once here.
+
+    The weights and the patches are docs/method.md sections 2 and 4, our units section 9.
+    """
+
+    iters: int = 30  # optimiser iterations
+    alpha: float = ALPHA  # weight of E_t (see ALPHA)
+    beta: float = BETA  # weight of TV (see BETA)
+    layers: tuple[str, ...] = LAYERS  # VGG layers of E_t
+    rematch_every: int = 0  # recompute the matches every this many iterations (0: once)
+    margin: int | None = None  # context around the hole (None: :func:`window`'s default)
+    optimizer: str = "lbfgs"  # or "adam" (learning rate ``lr``)
+    lr: float = 0.01
+    patch_size: int = 3  # feature patches of k x k positions
+    source_stride: int = 2  # source patches on a grid of this stride
+    chunk: int = 1024  # sources per convolution when matching: bounds the memory
+
+
 class NoSourceError(ValueError):
     """A layer's feature map has no patch fully outside the hole (a small window)."""
 
@@ -104,12 +124,6 @@ def _sources(hole: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
     return ~touches
 
 
-def hole_box(hole: torch.Tensor) -> tuple[int, int, int, int]:
-    """Bounding box (y0, y1, x0, x1), end-exclusive, of the True entries of a 2-D mask."""
-    ys, xs = torch.nonzero(hole, as_tuple=True)
-    return int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-
-
 def match(
     feat: torch.Tensor, hole: torch.Tensor, sources: torch.Tensor, chunk: int = 1024
 ) -> tuple[torch.Tensor, int]:
@@ -124,7 +138,7 @@ def match(
     bytes of the largest response tensor (chunk x box area), the peak extra memory.
     """
     pad = sources.shape[-1] // 2
-    y0, y1, x0, x1 = hole_box(hole)
+    y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
     region = F.pad(feat[None], (pad, pad, pad, pad))[:, :, y0 : y1 + 2 * pad, x0 : x1 + 2 * pad]
     filters = sources / sources.flatten(1).norm(dim=1).clamp_min(1e-8)[:, None, None, None]
     best = torch.full((y1 - y0, x1 - x0), -torch.inf, device=feat.device, dtype=feat.dtype)
@@ -176,7 +190,7 @@ def build_target(
     sources, centres = source_patches(feat, hole, patch_size, source_stride)
     nn, peak = match(feat, hole, sources, chunk)
     pad = patch_size // 2
-    y0, y1, x0, x1 = hole_box(hole)
+    y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
     bh, bw = y1 - y0, x1 - x0
     out = (bh + 2 * pad, bw + 2 * pad)
     picked = sources[nn].flatten(1)  # (Q, C*p*p)
@@ -238,27 +252,25 @@ def window(mask: np.ndarray, margin: int | None = None) -> tuple[slice, slice]:
 
 def check_context(
     mask: np.ndarray,
-    layers: tuple[str, ...] = LAYERS,
-    margin: int | None = None,
+    settings: TextureSettings = TextureSettings(),
     *,
     method: str = "texture",
     scale: int = 1,
-    patch_size: int = 3,
-    source_stride: int = 2,
 ) -> None:
     """The least :func:`optimise` needs of ``mask``, checked before any VGG pass.
 
-    Its window (see :func:`window`) must be larger than the deepest layer's stride on both
-    sides (VGG's reflect padding needs two feature rows there: 9x9 pixels for relu4_1), and
-    one of ``layers`` must have a source patch clear of the hole: ``patch_size`` feature
-    positions a side, a square of known pixels about ``patch_size`` times the layer's
-    stride a side (12x12 for relu3_1). ``scale`` is the level's downscaling, for the
-    message. Anything less is a one-line :class:`InputError` naming ``method``.
+    Its window (see :func:`window`, with ``settings.margin``) must be larger than the deepest
+    layer's stride on both sides (VGG's reflect padding needs two feature rows there: 9x9
+    pixels for relu4_1), and one of ``settings.layers`` must have a source patch clear of the
+    hole: ``patch_size`` feature positions a side, a square of known pixels about
+    ``patch_size`` times the layer's stride a side (12x12 for relu3_1). ``scale`` is the
+    level's downscaling, for the message. Anything less is a one-line :class:`InputError`
+    naming ``method``.
     """
-    rows, cols = window(mask, margin)
+    rows, cols = window(mask, settings.margin)
     h, w = rows.stop - rows.start, cols.stop - cols.start
     at = f" at its 1/{scale} scale" if scale > 1 else ""
-    deepest = max(STRIDES[n] for n in layers)
+    deepest = max(STRIDES[n] for n in settings.layers)
     if min(h, w) <= deepest:
         side = deepest + 1
         got = f"got {w}x{h}" if (h, w) == mask.shape else f"its window is {w}x{h}"
@@ -267,9 +279,10 @@ def check_context(
             f"1/{deepest} resolution), {got}"
         )
     m = torch.from_numpy(np.ascontiguousarray(mask[rows, cols]))
-    holes = [layer_mask(m, STRIDES[n]) for n in layers]
-    if not any(_sources(hole, patch_size, source_stride).any() for hole in holes):
-        side = patch_size * min(STRIDES[n] for n in layers) * scale
+    p = settings.patch_size
+    holes = [layer_mask(m, STRIDES[n]) for n in settings.layers]
+    if not any(_sources(hole, p, settings.source_stride).any() for hole in holes):
+        side = p * min(STRIDES[n] for n in settings.layers) * scale
         raise InputError(
             f"{method} needs known pixels around the hole to copy from: about a {side}x{side} "
             "square of them clear of the hole, and the mask leaves none"
@@ -281,88 +294,109 @@ def _to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
     return t.contiguous().to(device)
 
 
+class HoleEnergy:
+    """``E = E_c + alpha E_t + beta TV`` as a function of the hole's pixels ``z`` of one window.
+
+    ``x = known + hole * z`` is the window; VGG sees only it. :meth:`rematch` finds the
+    nearest sources of the current fill and holds them fixed until the next call.
+    """
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        content: np.ndarray | None,
+        settings: TextureSettings,
+        device: torch.device,
+    ):
+        self.settings, self.vgg = settings, load_vgg(device)
+        self.rows, self.cols = window(mask, settings.margin)
+        self.mask = torch.from_numpy(np.ascontiguousarray(mask[self.rows, self.cols])).to(device)
+        self.hole = self.mask.to(torch.float32)
+        self.known = _to_tensor(image[self.rows, self.cols], device) * (1 - self.hole)
+        self.ref = None if content is None else _to_tensor(content[self.rows, self.cols], device)
+        self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
+        self.targets: list[PatchTarget] = []
+
+    def start(self, init: np.ndarray) -> torch.Tensor:
+        """The free variable ``z`` (1, 3, h, w) from an (H, W, 3) start of the whole image."""
+        return _to_tensor(init[self.rows, self.cols], self.known.device) * self.hole
+
+    def rematch(self, z: torch.Tensor) -> None:
+        """Match the fill's hole patches to sources, per layer. A coarse layer of a small
+        window may have no source and is then left out."""
+        s = self.settings
+        with torch.no_grad():
+            feats = self.vgg(self.known + self.hole * z, list(s.layers))
+        self.targets = []
+        for n in s.layers:
+            try:
+                self.targets.append(build_target(
+                    n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk
+                ))  # fmt: skip
+            except NoSourceError:
+                continue
+        if not self.targets:
+            raise InputError("the hole leaves no known patch to copy from: give it more context")
+
+    def __call__(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """E at ``z`` with the current matches, and its terms as floats (E_t and TV unweighted)."""
+        x = self.known + self.hole * z
+        feats = self.vgg(x, list(self.settings.layers))
+        e_t = sum(texture_energy(feats[t.layer][0], t) for t in self.targets)
+        e_c = content_energy(x, self.ref, self.hole) if self.ref is not None else x.new_zeros(())
+        tv = tv_energy(x, self.mask)
+        e = e_c + self.settings.alpha * e_t + self.settings.beta * tv
+        vals = {"E": e, "E_c": e_c, "E_t": e_t, "TV": tv}
+        return e, {key: float(v.detach()) for key, v in vals.items()}
+
+    def image(self, z: torch.Tensor, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """``image`` with the window's hole pixels taken from ``z``."""
+        x = (self.known + self.hole * z).detach()[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+        out = image.copy()
+        r, c = self.rows, self.cols
+        out[r, c] = np.where(mask[r, c, None], x, image[r, c])
+        return out
+
+
+def make_optimizer(z: torch.Tensor, settings: TextureSettings) -> torch.optim.Optimizer:
+    """L-BFGS (strong-Wolfe line search, history 25, as in the authors' code) or Adam."""
+    if settings.optimizer == "adam":
+        return torch.optim.Adam([z], lr=settings.lr)
+    if settings.optimizer == "lbfgs":
+        # one iteration per step() call; max_eval bounds the line search, whose torch
+        # default (max_iter * 5 // 4 = 1) would starve it and never move
+        return torch.optim.LBFGS(
+            [z], max_iter=1, max_eval=20, history_size=25, line_search_fn="strong_wolfe",
+            tolerance_grad=0.0, tolerance_change=0.0,
+        )  # fmt: skip
+    raise ValueError(f"unknown optimizer {settings.optimizer!r}: use lbfgs or adam")
+
+
 def optimise(
     image: np.ndarray,
     mask: np.ndarray,
     init: np.ndarray,
     content: np.ndarray | None = None,
+    settings: TextureSettings = TextureSettings(),
     *,
-    iters: int = 30,
-    alpha: float = ALPHA,
-    beta: float = BETA,
-    layers: tuple[str, ...] = LAYERS,
-    optimizer: str = "lbfgs",
-    lr: float = 0.01,
-    rematch_every: int = 0,
-    patch_size: int = 3,
-    source_stride: int = 2,
-    chunk: int = 1024,
-    margin: int | None = None,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Minimise ``E = E_c + alpha E_t + beta TV`` over the hole's pixels at one scale.
 
     ``init`` (H, W, 3) gives the hole's starting pixels, ``content`` the content
-    prediction (None: no ``E_c`` term). Only a window around the hole (see
+    prediction (None: no ``E_c`` term); ``settings`` the weights, layers, iterations and
+    optimiser (:class:`TextureSettings`). Only a window around the hole (see
     :func:`window`) is fed to VGG. The matches are computed once at the start (the
-    authors' fast code) or every ``rematch_every`` iterations. ``optimizer`` is
-    "lbfgs" (strong-Wolfe line search, history 25, as in the authors' code) or
-    "adam" (learning rate ``lr``). Returns the image (known pixels untouched) and
-    the energy terms per iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV
-    unweighted) and the seconds elapsed ("time") before iteration k, and
-    ``history[iters]`` after the last one.
+    authors' fast code) or every ``settings.rematch_every`` iterations, each time with a
+    fresh optimiser. Returns the image (known pixels untouched) and the energy terms per
+    iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV unweighted) and the
+    seconds elapsed ("time") before iteration k, and ``history[iters]`` after the last one.
     """
-    start = time.perf_counter()
-    dev = pick_device(device)
-    vgg = load_vgg(dev)
-    rows, cols = window(mask, margin)
-    m = torch.from_numpy(np.ascontiguousarray(mask[rows, cols])).to(dev)
-    hole = m.to(torch.float32)
-    known = _to_tensor(image[rows, cols], dev) * (1 - hole)
-    ref = None if content is None else _to_tensor(content[rows, cols], dev)
-    z = (_to_tensor(init[rows, cols], dev) * hole).requires_grad_(True)
-    holes = {name: layer_mask(m, STRIDES[name]) for name in layers}
-
-    def terms(targets: list[PatchTarget] | None) -> tuple[torch.Tensor, dict[str, float]]:
-        x = known + hole * z
-        feats = vgg(x, list(layers))
-        e_t = sum(texture_energy(feats[t.layer][0], t) for t in targets)
-        e_c = content_energy(x, ref, hole) if ref is not None else x.new_zeros(())
-        tv = tv_energy(x, m)
-        e = e_c + alpha * e_t + beta * tv
-        vals = {"E": e, "E_c": e_c, "E_t": e_t, "TV": tv}
-        return e, {key: float(v.detach()) for key, v in vals.items()}
-
-    def rematch() -> list[PatchTarget]:
-        """Targets of the layers that have source patches; a coarse layer of a small
-        window may have none and is then left out."""
-        with torch.no_grad():
-            feats = vgg(known + hole * z, list(layers))
-        targets = []
-        for n in layers:
-            try:
-                targets.append(
-                    build_target(n, feats[n][0], holes[n], patch_size, source_stride, chunk)
-                )
-            except NoSourceError:
-                continue
-        if not targets:
-            raise InputError("the hole leaves no known patch to copy from: give it more context")
-        return targets
-
-    def new_optimiser() -> torch.optim.Optimizer:
-        if optimizer == "adam":
-            return torch.optim.Adam([z], lr=lr)
-        if optimizer == "lbfgs":
-            # one iteration per step() call; max_eval bounds the line search, whose
-            # torch default (max_iter * 5 // 4 = 1) would starve it and never move
-            return torch.optim.LBFGS(
-                [z], max_iter=1, max_eval=20, history_size=25, line_search_fn="strong_wolfe",
-                tolerance_grad=0.0, tolerance_change=0.0,
-            )  # fmt: skip
-        raise ValueError(f"unknown optimizer {optimizer!r}: use lbfgs or adam")
-
+    t0 = time.perf_counter()
+    energy = HoleEnergy(image, mask, content, settings, pick_device(device))
+    z = energy.start(init).requires_grad_(True)
     last: dict = {}  # the latest evaluation: z, its gradient, E and the terms
 
     def closure() -> torch.Tensor:
@@ -372,29 +406,30 @@ def optimise(
             z.grad = last["grad"].clone()
             return last["e"]
         opt.zero_grad()
-        e, vals = terms(targets)
+        e, vals = energy(z)
         e.backward()
-        vals["time"] = time.perf_counter() - start
+        vals["time"] = time.perf_counter() - t0
         last.update(z=z.detach().clone(), grad=z.grad.clone(), e=e.detach(), vals=vals)
         return e
 
-    targets, opt = rematch(), new_optimiser()
+    def restart() -> torch.optim.Optimizer:  # new matches: the optimiser's history is stale
+        energy.rematch(z)
+        last.clear()
+        return make_optimizer(z, settings)
+
     history: list[dict[str, float]] = []
-    bar = tqdm(range(iters), disable=not progress, desc="texture", leave=False)
+    every, opt = settings.rematch_every, restart()
+    bar = tqdm(range(settings.iters), disable=not progress, desc="texture", leave=False)
     for k in bar:
-        if rematch_every and k and k % rematch_every == 0:
-            targets, opt = rematch(), new_optimiser()
-            last.clear()
+        if every and k and k % every == 0:
+            opt = restart()
         closure()
         history.append(last["vals"])
         bar.set_postfix({key: f"{v:.3g}" for key, v in last["vals"].items()})
         opt.step(closure)
     closure()
     history.append(last["vals"])
-    x = (known + hole * z).detach()[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
-    out = image.copy()
-    out[rows, cols] = np.where(mask[rows, cols, None], x, image[rows, cols])
-    return out, history
+    return energy.image(z, image, mask), history
 
 
 def texture_inpaint(
@@ -403,7 +438,7 @@ def texture_inpaint(
     *,
     init: str | np.ndarray | None = None,
     content: np.ndarray | None = None,
-    iters: int = 30,
+    settings: TextureSettings = TextureSettings(),
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
@@ -411,14 +446,14 @@ def texture_inpaint(
     """Single-scale neural patch inpainting (CLI ``--method texture``).
 
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
-    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md section 8:
-    low frequencies must come from the start; a smooth fill beats a flat colour).
+    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md
+    section 8: low frequencies must come from the start; a smooth fill beats a flat colour).
     The window around the hole is checked first (:func:`nplib.io.check_window`,
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
     common method signature and draws nothing.
     """
-    check_window(*window(mask), MAX_WINDOW_PIXELS)
-    check_context(mask, LAYERS, method="texture")
+    check_window(*window(mask, settings.margin), MAX_WINDOW_PIXELS)
+    check_context(mask, settings, method="texture")
     if init is None:
         init = content if content is not None else "diffusion"
     if isinstance(init, str):
@@ -426,5 +461,5 @@ def texture_inpaint(
         if init not in fills:
             raise ValueError(f"unknown init {init!r}: use mean, diffusion or an image")
         init = fills[init](image, mask)
-    out, _ = optimise(image, mask, init, content, iters=iters, device=device, progress=progress)
+    out, _ = optimise(image, mask, init, content, settings, device=device, progress=progress)
     return out

@@ -1,7 +1,7 @@
 """Reproducing the paper's table and figures (docs/method.md section 6): ``make figures``.
 
 The table follows the paper's protocol on our held-out photos: 128x128 crops with a
-64x64 centre hole (:func:`nplib.content.heldout_crops`, 12 a photo: 108 crops), errors
+64x64 centre hole (:func:`nplib.data.heldout_crops`, 12 a photo: 108 crops), errors
 measured on the hole: mean L1 and mean L2 (percent) and PSNR (the paper's three), plus
 SSIM and LPIPS (:mod:`nplib.lpips`). The paper's own rows are printed beside ours.
 
@@ -35,7 +35,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from nplib import data
-from nplib.content import content_inpaint, heldout_crops
 from nplib.figures import image_grid, show_hole
 from nplib.io import (
     InputError,
@@ -76,14 +75,21 @@ PAPER_ROWS = {
     "full-paper": ("Yang et al. 2017", 10.0, 2.2, 18.0),
 }
 
-#: The full method's variants of the table and the figures: name -> (start of level 1,
-#: schedule). ``full`` runs ``fast`` whatever the device, so the table and figures do not
-#: depend on it.
-FULL_VARIANTS = {
-    "full": ("classroom-l2adv", "fast"),
-    "full-paper": ("classroom-l2adv", "paper"),
-    **{f"full-{start}": (start, "fast") for start in STARTS},
+#: The table's and the figures' rows that are an nplib method with options: name ->
+#: (method of :data:`nplib.methods.METHODS`, its options). ``content-*`` are the two shipped
+#: checkpoints; ``full`` runs ``fast`` whatever the device, so the table and figures do not
+#: depend on it; ``full-mean`` is the paper's ablation. Every other row is a method of
+#: ``METHODS`` as it is, or one of :data:`PEERS`.
+VARIANTS: dict[str, tuple[str, dict]] = {
+    "content-l2": ("content", {"model": "classroom-l2"}),
+    "content-l2adv": ("content", {"model": "classroom-l2adv"}),
+    "full": ("full", {"quality": "fast"}),
+    "full-paper": ("full", {"quality": "paper"}),
+    **{f"full-{start}": ("full", {"start": start, "quality": "fast"}) for start in STARTS},
 }
+
+#: Inpainting programs other than nplib's, run on 8-bit copies (:func:`peer_inpaint`).
+PEERS = ("telea", "ns", "pypatchmatch")
 
 #: Crops a held-out photo for the table (9 photos: 108 crops).
 PER_PHOTO = 12
@@ -129,21 +135,14 @@ def peer_inpaint(name: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def fill(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Inpaint with one method of the table or the figures, seeded; known pixels kept.
 
-    Methods: any of :data:`nplib.methods.METHODS`, the peers of :func:`peer_inpaint`,
-    ``content-l2`` / ``content-l2adv`` (the two shipped checkpoints) and the full method's
-    :data:`FULL_VARIANTS` (``full-mean`` is the paper's ablation).
+    Methods: any of :data:`nplib.methods.METHODS`, the :data:`VARIANTS` (a method with
+    options) and the :data:`PEERS`.
     """
     seed_everything(0)
-    if method in ("telea", "ns", "pypatchmatch"):
-        out = peer_inpaint(method, image, mask)
-    elif method.startswith("content-"):
-        out = content_inpaint(image, mask, model="classroom-" + method.removeprefix("content-"))
-    elif method in FULL_VARIANTS:
-        start, schedule = FULL_VARIANTS[method]
-        out = synthesize(image, mask, start=start, schedule=schedule, progress=False)[0]
-    else:
-        out = inpaint(image, mask, method)
-    return composite(image, out, mask)
+    if method in PEERS:
+        return composite(image, peer_inpaint(method, image, mask), mask)
+    name, options = VARIANTS.get(method, (method, {}))
+    return inpaint(image, mask, name, **options)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -152,7 +151,7 @@ FIELDS = ["method", "crop", "mean_l1_%", "mean_l2_%", "psnr_db", "ssim", "lpips"
 
 
 def crop_names(per_photo: int = PER_PHOTO) -> list[str]:
-    """``<photo>#<k>`` for every crop of :func:`nplib.content.heldout_crops`, in its order."""
+    """``<photo>#<k>`` for every crop of :func:`nplib.data.heldout_crops`, in its order."""
     return [f"{slug}#{k}" for slug in data.image_names("heldout") for k in range(per_photo)]
 
 
@@ -177,7 +176,7 @@ def evaluate(
     ``limit`` keeps the first crops only. Rows found in ``cache/table_rows.csv`` are
     reused and new ones are appended to it as they come.
     """
-    crops = heldout_crops(128, per_photo)
+    crops = data.heldout_crops(128, per_photo)
     names = crop_names(per_photo)
     n = len(crops) if limit is None else min(limit, len(crops))
     mask = data.centre_mask(128, 128)
@@ -288,8 +287,8 @@ def _full_with_levels(name: str, cache: Path) -> np.ndarray:
     """Run the full method on a case; cache its result and every level of its pyramid."""
     image, mask = case(name)
     seed_everything(0)
-    start, schedule = FULL_VARIANTS["full"]
-    out, levels = synthesize(image, mask, start=start, schedule=schedule, progress=False)
+    _, options = VARIANTS["full"]
+    out, levels = synthesize(image, mask, schedule=options["quality"], progress=False)
     out = composite(image, out, mask)
     info = []
     for i, level in enumerate(levels):

@@ -5,7 +5,7 @@ coarse to fine on a pyramid of levels 1..S (level S is the original resolution):
 
 1. level 1: the content network predicts the hole (``x = f(x0)``, section 3; where the
    paper fills the hole of ``x0`` with the mean colour, our network fills it with its own
-   smooth pre-fill, :func:`nplib.content.cheap_fill`, so the hole's input values are never
+   smooth pre-fill, :func:`nplib.baselines.pull_push_fill`, so the hole's input values are never
    read), and the joint optimisation
    ``E = E_c + alpha E_t + beta TV`` (section 2) refines it with ``E_c`` pulling
    towards that prediction;
@@ -23,19 +23,26 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
+from nplib.content import content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError, check_window, hole_bbox
-from nplib.neural_patch import ALPHA, BETA, MAX_WINDOW_PIXELS, check_context, optimise, window
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
+from nplib.neural_patch import (
+    MAX_WINDOW_PIXELS,
+    TextureSettings,
+    check_context,
+    optimise,
+    window,
+)
 from nplib.patchmatch import inpaint_patchmatch
+from nplib.pyramid import resize_image, resize_mask
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
 #: paper's configuration (a 64x64 hole in a 128x128 input).
@@ -94,6 +101,15 @@ class Schedule:
         """Iterations at each of ``levels`` levels, coarsest first."""
         return [self.iters[min(i, len(self.iters) - 1)] for i in range(levels)]
 
+    def level(self, s: int, texture: TextureSettings) -> TextureSettings:
+        """``texture`` (the energy's weights, patches and optimiser) with this schedule's
+        iterations, rematching, context and layers at level ``s`` (0 is the coarsest)."""
+        return replace(
+            texture, iters=self.level_iters(s + 1)[s],
+            rematch_every=self.rematch_every, margin=None if s == 0 else self.fine_margin,
+            layers=self.coarse_layers if s == 0 else self.layers,
+        )  # fmt: skip
+
 
 #: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --quality``.
 #: ``fast`` is the defaults above (about 7-12 s a 512x512 photo on 2 CPU cores). ``paper``
@@ -149,19 +165,6 @@ def level_sizes(mask: np.ndarray, levels: int | None = None) -> list[tuple[int, 
     return [(max(1, round(h / f)), max(1, round(w / f))) for f in factors]
 
 
-def _resize(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize an (H, W, 3) image with antialiasing (area-like when shrinking)."""
-    t = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1)[None]
-    t = F.interpolate(t, size=size, mode="bilinear", antialias=True, align_corners=False)
-    return t[0].permute(1, 2, 0).clamp(0, 1).numpy()
-
-
-def _resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A pixel of the smaller mask is hole when any part of it was (holes never shrink away)."""
-    t = torch.from_numpy(mask.astype(np.float32))[None, None]
-    return F.interpolate(t, size=size, mode="area")[0, 0].numpy() > 0
-
-
 #: Starts of level 1 other than a content-network checkpoint: the ablations of figure 2
 #: and the table ("mean", the paper's no-network start; "diffusion", a smooth-fill control)
 #: and "patchmatch", a start of sharp copied patches whose seams the patch term repairs
@@ -177,8 +180,6 @@ def _coarse_start(image: np.ndarray, mask: np.ndarray, start: str, device) -> np
         return diffusion_fill(image, mask)
     if start == "patchmatch":
         return inpaint_patchmatch(image, mask, seed=0)
-    from nplib.content import content_inpaint
-
     # the network replaces the hole by its own smooth pre-fill: no mean-colour fill first
     return content_inpaint(image, mask, model=start, device=device)
 
@@ -190,10 +191,7 @@ def synthesize(
     start: str = "classroom-l2adv",
     levels: int | None = None,
     schedule: Schedule | str | None = None,
-    alpha: float = ALPHA,
-    beta: float = BETA,
-    optimizer: str = "lbfgs",
-    lr: float = 0.01,
+    texture: TextureSettings | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[Level]]:
@@ -202,9 +200,9 @@ def synthesize(
     ``start`` is how level 1's hole begins: a content-network checkpoint name (the
     paper), or one of :data:`STARTS`. ``levels`` defaults to :func:`num_levels`.
     ``schedule`` is a :class:`Schedule` or a name in :data:`QUALITY` (None: ``paper`` on
-    CUDA, ``fast`` elsewhere, :func:`pick_schedule`). ``alpha`` and ``beta`` weigh the
-    energy's terms (:mod:`nplib.neural_patch`); ``optimizer`` is "lbfgs" or "adam" (with
-    learning rate ``lr``), see :func:`nplib.neural_patch.optimise`.
+    CUDA, ``fast`` elsewhere, :func:`pick_schedule`); ``texture`` holds the energy's
+    weights, patches and optimiser (:class:`nplib.neural_patch.TextureSettings`), whose
+    per-level fields the schedule sets (:meth:`Schedule.level`; None: the defaults).
 
     Checked first, before any network is loaded: the window around the holes is at most
     :data:`MAX_WINDOW_PIXELS` (:data:`nplib.neural_patch.MAX_WINDOW_PIXELS`, 4 megapixels)
@@ -218,13 +216,10 @@ def synthesize(
     win, win_mask = image[rows, cols], mask[rows, cols]
     sizes = level_sizes(mask, levels)
     n = len(sizes)
-    iters = plan.level_iters(n)
-    masks = [_resize_mask(win_mask, size) for size in sizes]
+    masks = [resize_mask(win_mask, size) for size in sizes]
+    settings = [plan.level(s, texture or TextureSettings()) for s in range(n)]
     for s, mask_s in enumerate(masks):
-        check_context(
-            mask_s, plan.coarse_layers if s == 0 else plan.layers,
-            None if s == 0 else plan.fine_margin, method="full", scale=2 ** (n - 1 - s),
-        )  # fmt: skip
+        check_context(mask_s, settings[s], method="full", scale=2 ** (n - 1 - s))
 
     stages: list[Level] = []
     previous = None
@@ -232,19 +227,15 @@ def synthesize(
     for s in bar:
         t0 = time.perf_counter()
         size = sizes[s]
-        img_s, mask_s = _resize(win, size), masks[s]
+        img_s, mask_s = resize_image(win, size), masks[s]
         if previous is None:
             start_s = _coarse_start(img_s, mask_s, start, dev)
         else:
-            start_s = np.where(mask_s[..., None], _resize(previous, size), img_s)
+            start_s = np.where(mask_s[..., None], resize_image(previous, size), img_s)
         bar.set_description(f"level {s + 1}/{n} ({size[1]}x{size[0]})")
         result, history = optimise(
-            img_s, mask_s, start_s, start_s, iters=iters[s], alpha=alpha, beta=beta,
-            rematch_every=plan.rematch_every, optimizer=optimizer, lr=lr,
-            margin=None if s == 0 else plan.fine_margin,
-            layers=plan.coarse_layers if s == 0 else plan.layers,
-            device=dev, progress=progress,
-        )  # fmt: skip
+            img_s, mask_s, start_s, start_s, settings[s], device=dev, progress=progress
+        )
         stages.append(Level(size, start_s, result, history, time.perf_counter() - t0))
         previous = result
     out = image.copy()

@@ -40,7 +40,7 @@ import math
 import os
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,7 +51,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from nplib import content, dataset
-from nplib.data import image_names, image_path
+from nplib.data import centre_mask, heldout_crops, image_names, image_path, photo_crops
 from nplib.device import pick_device
 from nplib.io import InputError, atomic_write, save_figure
 from nplib.lpips import lpips
@@ -85,16 +85,16 @@ EVAL_SIZE = 128
 
 def validation_crops(paths: list[Path], size: int, max_photos: int = 200) -> np.ndarray:
     """Fixed validation crops of photo files: about 64 in all, at most 6 a photo
-    (:func:`nplib.content.photo_crops`), from at most ``max_photos`` evenly spaced photos."""
+    (:func:`nplib.data.photo_crops`), from at most ``max_photos`` evenly spaced photos."""
     if len(paths) > max_photos:
         paths = [paths[i] for i in np.linspace(0, len(paths) - 1, max_photos).round().astype(int)]
     images = [np.asarray(dataset.open_photo(p), np.float32) / 255 for p in paths]
-    return content.photo_crops(images, size, max(1, min(6, 64 // len(images))))
+    return photo_crops(images, size, max(1, min(6, 64 // len(images))))
 
 
 def evaluate(gen: content.Generator, crops: np.ndarray) -> dict[str, float]:
     """Mean centre-hole PSNR (dB) and LPIPS of the generator's fills of ``crops``."""
-    hole = content.centre_hole(1, crops.shape[1])[0, 0].numpy()
+    hole = centre_mask(*crops.shape[1:3])
     filled = content.centre_fill(gen, crops)
     pairs = list(zip(filled, crops, strict=True))
     return {
@@ -187,6 +187,195 @@ def _in_sync(module: torch.nn.Module) -> bool:
 # ----------------------------------------------------------------------------- training
 
 
+def lr_at(run: RunSettings, step: int) -> float:
+    """The learning rate at ``step``: ``run.lr``, or ``run.lr * (1 + cos(pi step / steps)) / 2``
+    with ``lr_decay="cosine"``."""
+    if run.lr_decay == "cosine":
+        return run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
+    return run.lr
+
+
+@dataclass
+class TrainState:
+    """A run's mutable state: the plain (unwrapped) networks, their Adam optimisers, the
+    generator's moving average (``--ema``), the step and the log."""
+
+    gen: content.Generator
+    disc: content.Discriminator | None
+    opt_g: torch.optim.Adam
+    opt_d: torch.optim.Adam | None
+    ema: content.Generator | None
+    step: int
+    log: dict
+
+    @classmethod
+    def create(
+        cls,
+        cfg: content.Config,
+        run: RunSettings,
+        device: str | torch.device,
+        world: int = 1,
+        photos: int = 0,
+    ) -> TrainState:
+        """Step 0, the weights drawn from ``run.seed``; ``world`` (processes) and ``photos``
+        (training photos) go into the log."""
+        torch.manual_seed(run.seed)
+        gen = content.Generator(cfg).to(device)
+        disc = content.Discriminator(cfg).to(device) if run.adv_weight > 0 else None
+        opt_g = torch.optim.Adam(gen.parameters(), lr=run.lr, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(disc.parameters(), lr=run.lr, betas=(0.5, 0.999)) if disc else None
+        ema = copy.deepcopy(gen).requires_grad_(False) if run.ema else None
+        log = {"args": {"config": asdict(cfg), **asdict(run), "world": world}, "train": [],
+               "eval": [], "seconds": 0.0, "photos": photos}  # fmt: skip
+        return cls(gen, disc, opt_g, opt_d, ema, 0, log)
+
+    @property
+    def shipped(self) -> content.Generator:
+        """What ships: the moving average of the generator when there is one."""
+        return self.gen if self.ema is None else self.ema
+
+    def set_lr(self, run: RunSettings) -> None:
+        """Set both optimisers to :func:`lr_at` this step (``lr_decay="none"``: left as is)."""
+        if run.lr_decay == "cosine":
+            for opt in filter(None, (self.opt_g, self.opt_d)):
+                opt.param_groups[0]["lr"] = lr_at(run, self.step)
+
+    def save(self, out: Path, name: str) -> None:
+        """Write NAME.state.pt (to resume), NAME.pt (what ships), NAME.json and NAME.png,
+        each atomically."""
+        state = {"gen": self.gen.state_dict(), "opt_g": self.opt_g.state_dict(),
+                 "step": self.step, "log": self.log}  # fmt: skip
+        if self.disc is not None:
+            state |= {"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()}
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
+        atomic_write(out / f"{name}.state.pt", lambda tmp: torch.save(state, tmp))
+        meta = {"name": name, "step": self.step, "args": self.log["args"]}
+        content.save(out / f"{name}.pt", self.shipped, meta)
+        atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(self.log)))
+        if self.log["train"]:
+            import matplotlib.pyplot as plt
+
+            fig = plot_log(self.log, f"content network {name} (docs/method.md section 3)")
+            save_figure(out / f"{name}.png", fig)
+            plt.close(fig)
+
+    def load(self, path: Path, run: RunSettings) -> None:
+        """Continue from ``path`` (a NAME.state.pt); ``run.steps`` and ``run.max_minutes``
+        replace the saved ones."""
+        if not path.is_file():
+            raise InputError(f"nothing to resume: {path} not found")
+        device = next(self.gen.parameters()).device
+        state = torch.load(path, map_location=device, weights_only=False)
+        self.gen.load_state_dict(state["gen"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        if self.disc is not None:
+            self.disc.load_state_dict(state["disc"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.step, self.log = state["step"], state["log"]
+        self.log["args"] |= {"steps": run.steps, "max_minutes": run.max_minutes}
+
+
+def train_step(
+    s: TrainState,
+    x: torch.Tensor,
+    hole: torch.Tensor,
+    run: RunSettings,
+    cfg: content.Config,
+    autocast: AbstractContextManager | None = None,
+    *,
+    gen: torch.nn.Module | None = None,
+    disc: torch.nn.Module | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One training step of docs/method.md section 3 on crops ``x`` (B, 3, S, S) with holes
+    ``hole`` (B, 1, S, S, bool): the discriminator's Adam step, then the generator's on
+    ``(1 - adv_weight) * L2 + adv_weight * adversarial``, then the moving average; advances
+    ``s.step``. Returns the (L2, adversarial, discriminator) losses, 0-d tensors (the last
+    two 0 without a discriminator).
+
+    ``autocast``: a context for the forward passes (None: none). ``gen``, ``disc``: modules
+    that run the forward passes instead of ``s.gen``, ``s.disc`` (their DDP wrappers).
+    """
+    autocast = nullcontext() if autocast is None else autocast
+    gen = s.gen if gen is None else gen
+    disc = s.disc if disc is None else disc
+    with autocast:
+        pred = gen(x, hole)
+    d_loss = torch.zeros((), device=x.device)
+    if s.disc is not None:
+        with autocast:
+            d_loss = content.discriminator_loss(disc, pred.float(), x, hole)
+        s.opt_d.zero_grad()
+        d_loss.backward()
+        s.opt_d.step()
+        s.disc.requires_grad_(False)  # the generator's step leaves D untouched
+    with autocast:
+        total, l2, adv = content.generator_loss(
+            pred.float(), x, hole, cfg.overlap, s.disc, run.adv_weight
+        )
+    s.opt_g.zero_grad()
+    total.backward()
+    s.opt_g.step()
+    if s.disc is not None:
+        s.disc.requires_grad_(True)
+    s.step += 1
+    if s.ema is not None:
+        with torch.no_grad():
+            for e, p in zip(s.ema.parameters(), s.gen.parameters(), strict=True):
+                e.lerp_(p, 1 - run.ema)
+    return l2, adv, d_loss
+
+
+def _loader(
+    photos: list[Path], cfg: content.Config, run: RunSettings, step: int, rank: int,
+    world: int, dev: torch.device,
+) -> torch.utils.data.DataLoader:  # fmt: skip
+    """This process's batches of crops and holes from ``step`` to ``run.steps``."""
+    return torch.utils.data.DataLoader(
+        dataset.TrainingCrops(photos, cfg.size, seed=run.seed),
+        batch_size=run.batch // world,
+        sampler=_Crops(step, run.steps, run.batch, rank, world),
+        num_workers=run.workers,
+        pin_memory=dev.type == "cuda",
+    )
+
+
+def _check_settings(run: RunSettings, world: int, dev: torch.device) -> None:
+    """An :class:`InputError` for settings this run cannot take."""
+    if run.batch % world:
+        raise InputError(f"--batch {run.batch} must be a multiple of the {world} processes")
+    if run.amp and dev.type != "cuda":
+        raise InputError("--amp (bf16 autocast) needs CUDA; on the CPU it is many times slower")
+    if run.lr_decay not in ("none", "cosine"):
+        raise InputError(f"unknown --lr-decay {run.lr_decay!r}: use none or cosine")
+
+
+def _save(s: TrainState, out: Path, name: str, rank: int, world: int) -> None:
+    """Rank 0 saves, once every process has checked that all hold the same weights."""
+    in_sync = world == 1 or (_in_sync(s.gen) and (s.disc is None or _in_sync(s.disc)))
+    if rank == 0:
+        s.log["in_sync"] = in_sync
+        s.save(out, name)
+
+
+def _record_eval(s: TrainState, val_crops: np.ndarray, bar: tqdm) -> None:
+    """Log and print the shipped generator's validation scores at this step."""
+    s.shipped.eval()
+    s.log["eval"].append(e := {"step": s.step, **evaluate(s.shipped, val_crops)})
+    s.shipped.train()
+    bar.write(f"step {s.step}: validation PSNR {e['psnr']:.2f} dB, LPIPS {e['lpips']:.3f}")
+
+
+def _log_losses(s: TrainState, running: list[list[float]], bar: tqdm) -> None:
+    """Log the means of the losses of the last steps and show them on the bar."""
+    l2, adv, d = np.mean(running, axis=0)
+    s.log["train"].append({"step": s.step, "l2": l2, "adv": adv, "d": d,
+                           "seconds": s.log["seconds"]})  # fmt: skip
+    bar.set_postfix(l2=f"{l2:.4f}", adv=f"{adv:.3f}", d=f"{d:.3f}")
+
+
 def train(
     cfg: content.Config,
     name: str,
@@ -206,162 +395,67 @@ def train(
     :data:`EVAL_SIZE` a side). Returns the log (on every process; only rank 0's is saved).
     """
     rank, world, dev = _init_processes(device)
-    if run.batch % world:
-        raise InputError(f"--batch {run.batch} must be a multiple of the {world} processes")
-    if run.amp and dev.type != "cuda":
-        raise InputError("--amp (bf16 autocast) needs CUDA; on the CPU it is many times slower")
-    if run.lr_decay not in ("none", "cosine"):
-        raise InputError(f"unknown --lr-decay {run.lr_decay!r}: use none or cosine")
+    _check_settings(run, world, dev)
     out = Path(out)
     photos = photos if photos is not None else [image_path(s) for s in image_names("train")]
-    torch.manual_seed(run.seed)
-    gen = content.Generator(cfg).to(dev)
-    disc = content.Discriminator(cfg).to(dev) if run.adv_weight > 0 else None
-    opt_g = torch.optim.Adam(gen.parameters(), lr=run.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=run.lr, betas=(0.5, 0.999)) if disc else None
-    ema = copy.deepcopy(gen).requires_grad_(False) if run.ema else None
-    log: dict = {"args": {"config": asdict(cfg), **asdict(run), "world": world}, "train": [],
-                 "eval": [], "seconds": 0.0, "photos": len(photos)}  # fmt: skip
-    step = 0
-    state_path = out / f"{name}.state.pt"
+    s = TrainState.create(cfg, run, dev, world, len(photos))
     if resume:
-        if not state_path.is_file():
-            raise InputError(f"nothing to resume: {state_path} not found")
-        state = torch.load(state_path, map_location=dev, weights_only=False)
-        gen.load_state_dict(state["gen"])
-        opt_g.load_state_dict(state["opt_g"])
-        if disc:
-            disc.load_state_dict(state["disc"])
-            opt_d.load_state_dict(state["opt_d"])
-        if ema:
-            ema.load_state_dict(state["ema"])
-        step, log = state["step"], state["log"]
-        log["args"] |= {"steps": run.steps, "max_minutes": run.max_minutes}
-    g_net, d_net = gen, disc  # the plain modules; DDP wrappers below only sync gradients
+        s.load(out / f"{name}.state.pt", run)
+    gen, disc = s.gen, s.disc  # run the forward passes; under torchrun DDP syncs gradients
     if world > 1:
-        gen = DistributedDataParallel(gen)
-        disc = DistributedDataParallel(disc) if disc else None
-    shipped = ema or g_net
-
-    def set_lr() -> None:  # --lr-decay cosine: lr * (1 + cos(pi step / steps)) / 2
-        if run.lr_decay == "cosine":
-            lr = run.lr * 0.5 * (1 + math.cos(math.pi * step / run.steps))
-            for opt in filter(None, (opt_g, opt_d)):
-                opt.param_groups[0]["lr"] = lr
-
-    set_lr()
-
-    def save() -> None:
-        in_sync = _in_sync(g_net) and (d_net is None or _in_sync(d_net)) if world > 1 else True
-        if rank:
-            return
-        log["in_sync"] = in_sync
-        state = {"gen": g_net.state_dict(), "opt_g": opt_g.state_dict(), "step": step, "log": log}
-        if disc:
-            state |= {"disc": d_net.state_dict(), "opt_d": opt_d.state_dict()}
-        if ema:
-            state["ema"] = ema.state_dict()
-        atomic_write(state_path, lambda tmp: torch.save(state, tmp))
-        content.save(out / f"{name}.pt", shipped, {"name": name, "step": step, "args": log["args"]})
-        atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(log)))
-        if log["train"]:
-            import matplotlib.pyplot as plt
-
-            fig = plot_log(log, f"content network {name} (docs/method.md section 3)")
-            save_figure(out / f"{name}.png", fig)
-            plt.close(fig)
-
+        gen = DistributedDataParallel(s.gen)
+        disc = DistributedDataParallel(s.disc) if s.disc else None
+    s.set_lr(run)
     if rank == 0:
-        val_crops = val_crops if val_crops is not None else content.heldout_crops(EVAL_SIZE)
-        if "baseline" not in log:  # an untrained generator returns the membrane fill
-            log["baseline"] = evaluate(content.Generator(cfg).to(dev).eval(), val_crops)
-
-    def record_eval() -> None:
-        shipped.eval()
-        log["eval"].append({"step": step, **evaluate(shipped, val_crops)})
-        shipped.train()
-        e = log["eval"][-1]
-        bar.write(f"step {step}: validation PSNR {e['psnr']:.2f} dB, LPIPS {e['lpips']:.3f}")
-
-    data = dataset.TrainingCrops(photos, cfg.size, seed=run.seed)
-    loader = torch.utils.data.DataLoader(
-        data,
-        batch_size=run.batch // world,
-        sampler=_Crops(step, run.steps, run.batch, rank, world),
-        num_workers=run.workers,
-        pin_memory=dev.type == "cuda",
-    )
+        val_crops = val_crops if val_crops is not None else heldout_crops(EVAL_SIZE)
+        if "baseline" not in s.log:  # an untrained generator returns the membrane fill
+            s.log["baseline"] = evaluate(content.Generator(cfg).to(dev).eval(), val_crops)
+    loader = _loader(photos, cfg, run, s.step, rank, world, dev)
     autocast = torch.autocast("cuda", torch.bfloat16) if run.amp else nullcontext()
     start = last_save = time.time()
-    seconds0 = log["seconds"]
-    running = []
-    bar = tqdm(total=run.steps, initial=step, disable=not progress or rank > 0, desc=name)
+    seconds0, running = s.log["seconds"], []
+    bar = tqdm(total=run.steps, initial=s.step, disable=not progress or rank > 0, desc=name)
     try:
         for x, hole in loader:
             x, hole = x.to(dev, non_blocking=True), hole.to(dev, non_blocking=True)
-            with autocast:
-                pred = gen(x, hole)
-            d_loss = torch.zeros((), device=dev)
-            if disc:
-                with autocast:
-                    d_loss = content.discriminator_loss(disc, pred.float(), x, hole)
-                opt_d.zero_grad()
-                d_loss.backward()
-                opt_d.step()
-                d_net.requires_grad_(False)  # the generator's step leaves D untouched
-            with autocast:
-                total, l2, adv = content.generator_loss(
-                    pred.float(), x, hole, cfg.overlap, d_net, run.adv_weight
-                )
-            opt_g.zero_grad()
-            total.backward()
-            opt_g.step()
-            if disc:
-                d_net.requires_grad_(True)
-            step += 1
-            if ema:
-                with torch.no_grad():
-                    for e, p in zip(ema.parameters(), g_net.parameters(), strict=True):
-                        e.lerp_(p, 1 - run.ema)
-            set_lr()
+            losses = train_step(s, x, hole, run, cfg, autocast, gen=gen, disc=disc)
+            s.set_lr(run)
             # losses averaged over processes; rank 0 decides when to save or stop, for all
             now = time.time()
             stop = run.max_minutes is not None and now - start > 60 * run.max_minutes
             flags = [now - last_save >= 60 * run.save_minutes, stop] if rank == 0 else [0, 0]
-            shared = torch.tensor([l2.item(), adv.item(), d_loss.item(), *flags], device=dev)
+            shared = torch.tensor([*(t.item() for t in losses), *flags], device=dev)
             if world > 1:
                 dist.all_reduce(shared)
                 shared[:3] /= world
             running.append(shared[:3].tolist())
             bar.update()
-            log["seconds"] = seconds0 + now - start
-            if rank == 0 and (step % 10 == 0 or step == run.steps):
-                l2m, advm, dm = np.mean(running, axis=0)
-                log["train"].append({"step": step, "l2": l2m, "adv": advm, "d": dm,
-                                     "seconds": log["seconds"]})  # fmt: skip
+            s.log["seconds"] = seconds0 + now - start
+            if rank == 0 and (s.step % 10 == 0 or s.step == run.steps):
+                _log_losses(s, running, bar)
                 running = []
-                bar.set_postfix(l2=f"{l2m:.4f}", adv=f"{advm:.3f}", d=f"{dm:.3f}")
-            if rank == 0 and (step % run.eval_every == 0 or step == run.steps):
-                record_eval()
+            if rank == 0 and (s.step % run.eval_every == 0 or s.step == run.steps):
+                _record_eval(s, val_crops, bar)
             if shared[4]:
                 if rank == 0:
-                    bar.write(f"stopped after {run.max_minutes} min, step {step}; --resume goes on")
+                    bar.write(f"stopped after {run.max_minutes} min, step {s.step}; "
+                              "--resume goes on")  # fmt: skip
                 break
-            if shared[3] and step < run.steps:
-                save()
+            if shared[3] and s.step < run.steps:
+                _save(s, out, name, rank, world)
                 last_save = time.time()
     except KeyboardInterrupt:
         if world > 1:
             raise  # the other processes cannot join a save now; resume from the last one
-        bar.write(f"interrupted at step {step}; saving (--resume continues)")
+        bar.write(f"interrupted at step {s.step}; saving (--resume continues)")
     finally:
         bar.close()
-    if rank == 0 and step and (not log["eval"] or log["eval"][-1]["step"] != step):
-        record_eval()
-    save()
+    if rank == 0 and s.step and (not s.log["eval"] or s.log["eval"][-1]["step"] != s.step):
+        _record_eval(s, val_crops, bar)
+    _save(s, out, name, rank, world)
     if world > 1:
         dist.destroy_process_group()
-    return log
+    return s.log
 
 
 # ----------------------------------------------------------------------------- command line

@@ -37,8 +37,9 @@ from nplib import data
 from nplib.io import InputError, check_image, read_image, save_image, to_uint8
 from nplib.methods import DEFAULT_METHOD, METHODS, inpaint
 
-#: Where :class:`InpaintWidget` saves by default: the output folder of notebook 06.
-OUT_DIR = data.DATA_DIR.parent / "notebooks" / "outputs" / "06_interactive_inpainting"
+#: Where :class:`InpaintWidget` saves by default, relative to the working directory: the
+#: output folder of notebook 06 when the widget runs there (in ``notebooks/``).
+OUT_DIR = Path("outputs") / "06_interactive_inpainting"
 
 #: The hole overlay colour, RGBA: translucent magenta, as :func:`nplib.figures.show_hole`.
 OVERLAY = (255, 0, 255, 130)
@@ -308,8 +309,8 @@ class InpaintWidget(widgets.VBox):
             data.load_image(self.photo.value), max_width=max_width, max_height=max_height
         )
         self.method = widgets.Dropdown(
-            options=[(f"{name}: {desc}", name) for name, (_, desc) in METHODS.items()],
-            value=DEFAULT_METHOD if DEFAULT_METHOD in METHODS else next(iter(METHODS)),
+            options=[(f"{name}: {m.description}", name) for name, m in METHODS.items()],
+            value=DEFAULT_METHOD,
             description="method",
             layout={"width": "460px"},
         )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nplib import content
+from nplib import baselines, content
 from nplib.io import InputError
 
 TINY = content.Config(size=16, channels=(8, 16), bottleneck=32, overlap=1)
@@ -40,14 +40,14 @@ def test_generator_and_discriminator_shapes(name):
     assert pred.shape == x.shape and logits.shape == (1,)
 
 
-def test_untrained_generator_returns_the_cheap_fill_and_keeps_known_pixels():
+def test_untrained_generator_returns_the_pull_push_fill_and_keeps_known_pixels():
     x, hole = _batch(32)
-    fill = content.cheap_fill(x, hole)
+    fill = baselines.pull_push_fill(x, hole)
     assert torch.equal(fill[~hole.expand_as(x)], x[~hole.expand_as(x)])
     gen = content.Generator(content.CONFIGS["classroom"])
     x, hole = _batch(64)
     with torch.no_grad():
-        assert torch.allclose(gen(x, hole), content.cheap_fill(x, hole, gen.cfg.fill_iters))
+        assert torch.allclose(gen(x, hole), baselines.pull_push_fill(x, hole, gen.cfg.fill_iters))
 
 
 def test_classroom_checkpoint_fits_the_budget():

@@ -160,9 +160,8 @@ def _photo(n=96):
 def test_optimise_lowers_energy_and_keeps_known_pixels(optimizer):
     img, mask = _photo()
     init = np.where(mask[..., None], np.float32(0.5), img)
-    out, hist = npm.optimise(
-        img, mask, init, init, iters=3, optimizer=optimizer, progress=False, lr=0.005
-    )
+    settings = npm.TextureSettings(iters=3, optimizer=optimizer, lr=0.005)
+    out, hist = npm.optimise(img, mask, init, init, settings, progress=False)
     assert len(hist) == 4 and set(hist[0]) == {"E", "E_c", "E_t", "TV", "time"}
     assert hist[-1]["E"] < hist[0]["E"]
     assert hist[-1]["E_t"] < hist[0]["E_t"]
@@ -171,16 +170,19 @@ def test_optimise_lowers_energy_and_keeps_known_pixels(optimizer):
     assert not np.allclose(out[mask], init[mask])
 
 
+ONE_ITER = npm.TextureSettings(iters=1)
+
+
 def test_texture_inpaint_runs_on_a_window():
     img, mask = _photo()
     mask[:] = False
     mask[8:24, 60:80] = True  # off-centre: the window is a crop of the image
     assert npm.window(mask) == (slice(0, 56), slice(28, 96))
-    out = npm.texture_inpaint(img, mask, init="mean", iters=1, progress=False)
+    out = npm.texture_inpaint(img, mask, init="mean", settings=ONE_ITER, progress=False)
     assert out.shape == img.shape and out.dtype == np.float32
     assert np.array_equal(out[~mask], img[~mask])
     with pytest.raises(ValueError, match="init"):
-        npm.texture_inpaint(img, mask, init="zeros", iters=1, progress=False)
+        npm.texture_inpaint(img, mask, init="zeros", settings=ONE_ITER, progress=False)
 
 
 def test_every_energy_term_acts_on_the_result():
@@ -193,7 +195,8 @@ def test_every_energy_term_acts_on_the_result():
     ref = np.where(mask[..., None], np.float32(0.5), img)  # a flat grey content prediction
 
     def run(content=ref, **kw):
-        out, hist = npm.optimise(img, mask, init, content, iters=4, progress=False, **kw)
+        settings = npm.TextureSettings(iters=4, **kw)
+        out, hist = npm.optimise(img, mask, init, content, settings, progress=False)
         return out, hist[-1]
 
     out, last = run()

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from nplib import data, reproduce
-from nplib.content import heldout_crops
+from nplib import data, methods, reproduce
+from nplib.data import heldout_crops
 from nplib.io import InputError, save_image
 
 
@@ -39,11 +39,11 @@ def test_fill_keeps_known_pixels_and_names_missing_peers(monkeypatch, photo):
 def test_fill_runs_full_with_the_named_schedule_and_start(monkeypatch, photo):
     seen = []
 
-    def spy(image, mask, *, start, schedule, progress):
+    def spy(image, mask, *, start, schedule, texture, device):
         seen.append((start, schedule))
         return image, []
 
-    monkeypatch.setattr(reproduce, "synthesize", spy)
+    monkeypatch.setattr(methods, "synthesize", spy)  # fill goes through nplib.inpaint
     mask = data.centre_mask(*photo.shape[:2])
     for method in ("full", "full-paper", "full-mean", "full-diffusion", "full-patchmatch"):
         reproduce.fill(method, photo, mask)

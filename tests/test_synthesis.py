@@ -1,5 +1,7 @@
 """The multi-scale pipeline: any size, border and several holes, exact composite, limits."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -82,9 +84,9 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
     seen = []
     real = synthesis.optimise
 
-    def spy(*args, **kwargs):
-        seen.append((kwargs["layers"], kwargs["margin"]))
-        return real(*args, **kwargs)
+    def spy(image, mask, init, content, settings, **kwargs):
+        seen.append((settings.layers, settings.margin))
+        return real(image, mask, init, content, settings, **kwargs)
 
     monkeypatch.setattr(synthesis, "optimise", spy)
     mask = np.zeros(photo.shape[:2], bool)
@@ -118,9 +120,9 @@ def test_quality_reaches_the_optimiser(photo, monkeypatch):
     seen = []
     real = synthesis.optimise
 
-    def spy(*args, **kwargs):
-        seen.append(kwargs["iters"])
-        return real(*args, **{**kwargs, "iters": 1})
+    def spy(image, mask, init, content, settings, **kwargs):
+        seen.append(settings.iters)
+        return real(image, mask, init, content, replace(settings, iters=1), **kwargs)
 
     monkeypatch.setattr(synthesis, "optimise", spy)
     mask = np.zeros(photo.shape[:2], bool)

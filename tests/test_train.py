@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from nplib import content, dataset, train
+from nplib import content, data, dataset, train
 
 TINY = content.Config(size=16, channels=(8, 16), bottleneck=32, overlap=1)
 SUFFIXES = (".jpg", ".png", ".webp", ".bmp", ".tif")
@@ -147,7 +147,7 @@ def test_bad_options_exit_2_with_one_line(tmp_path, capsys, flags, message):
 def test_resume_gives_the_same_weights(tmp_path):
     run = train.RunSettings(steps=6, batch=4, eval_every=1000)
     photos = [train.image_path("astronaut")]
-    val = content.heldout_crops(32, 1)[:2]
+    val = data.heldout_crops(32, 1)[:2]
 
     def go(out, steps, resume=False):
         train.train(TINY, "tiny", out, train.RunSettings(**{**run.__dict__, "steps": steps}),
@@ -169,12 +169,65 @@ def test_resume_gives_the_same_weights(tmp_path):
 def test_ema_ships_the_average(tmp_path):
     run = train.RunSettings(steps=4, batch=4, eval_every=1000, adv_weight=0, ema=0.5)
     train.train(TINY, "tiny", tmp_path, run, [train.image_path("astronaut")],
-                content.heldout_crops(32, 1)[:2], progress=False)  # fmt: skip
+                data.heldout_crops(32, 1)[:2], progress=False)  # fmt: skip
     state = _state(tmp_path, "tiny")
     shipped = content.load(str(tmp_path / "tiny.pt"))
     for k, v in shipped.state_dict().items():
         assert torch.allclose(v, state["ema"][k].half().float())
     assert any(not torch.equal(state["ema"][k], state["gen"][k]) for k in state["gen"])
+
+
+def _params(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.named_parameters()}
+
+
+def _batch(n: int = 4):
+    """Crops 0..n-1 of the astronaut photo: the first batch of a run with seed 0."""
+    crops = dataset.TrainingCrops([train.image_path("astronaut")], TINY.size, seed=0)
+    x, hole = zip(*(crops[k] for k in range(n)), strict=True)
+    return torch.stack(x), torch.stack(hole)
+
+
+def test_train_step_l2_only_moves_the_generator_and_its_average():
+    run = train.RunSettings(batch=4, adv_weight=0, ema=0.75)
+    s = train.TrainState.create(TINY, run, "cpu")
+    assert s.disc is None and s.opt_d is None and s.step == 0
+    before = _params(s.gen)
+    l2, adv, d = train.train_step(s, *_batch(), run, TINY)
+    assert s.step == 1 and l2.item() > 0 and adv.item() == 0 and d.item() == 0
+    after = _params(s.gen)
+    assert any(not torch.equal(before[k], after[k]) for k in after)  # the zero-initialised
+    # last layer first: the generator starts as the membrane fill
+    for k, e in _params(s.ema).items():  # the moving average with decay 0.75
+        assert torch.equal(e, before[k].lerp(after[k], 0.25)), k
+
+
+def test_train_step_with_the_discriminator_is_one_step_of_train(tmp_path):
+    run = train.RunSettings(steps=1, batch=4, eval_every=1000)
+    s = train.TrainState.create(TINY, run, "cpu")
+    d_before = _params(s.disc)
+    l2, adv, d = train.train_step(s, *_batch(), run, TINY)
+    assert l2.item() > 0 and adv.item() > 0 and d.item() > 0
+    assert all(not torch.equal(d_before[k], v) for k, v in _params(s.disc).items())
+    assert all(p.requires_grad for p in s.disc.parameters())  # given back after G's step
+    val = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
+    log = train.train(TINY, "tiny", tmp_path, run, [train.image_path("astronaut")], val,
+                      progress=False)  # fmt: skip
+    state = _state(tmp_path, "tiny")
+    for key, net in (("gen", s.gen), ("disc", s.disc)):  # bit for bit
+        for k, v in net.state_dict().items():
+            assert torch.equal(v, state[key][k]), (key, k)
+    assert log["train"][-1]["l2"] == pytest.approx(l2.item())
+
+
+def test_lr_at_follows_the_schedule():
+    cosine = train.RunSettings(steps=100, lr=1e-3, lr_decay="cosine")
+    assert train.lr_at(cosine, 0) == 1e-3
+    assert train.lr_at(cosine, 50) == pytest.approx(5e-4, rel=1e-12)
+    assert train.lr_at(cosine, 100) == pytest.approx(0, abs=1e-15)
+    assert 0 < train.lr_at(cosine, 75) < 5e-4 < train.lr_at(cosine, 25) < 1e-3
+    constant = train.RunSettings(steps=100, lr=1e-3)
+    assert [train.lr_at(constant, k) for k in (0, 50, 100)] == [1e-3] * 3
 
 
 # ----------------------------------------------------------------------------- torchrun

@@ -139,7 +139,7 @@ def test_inpaint_runs_in_the_background_and_a_second_press_is_ignored(photo, tmp
         release.wait(10)
         return np.zeros_like(image)
 
-    monkeypatch.setitem(methods.METHODS, "slow", (slow, "waits for the test"))
+    monkeypatch.setitem(methods.METHODS, "slow", methods.Method(slow, "waits for the test"))
     widget = InpaintWidget(out_dir=tmp_path)
     widget.load(photo, "photo")
     widget.painter.editor.stroke([(50, 50), (120, 60)], radius=6)

@@ -1,0 +1,31 @@
+"""Images and masks between the scales of a pyramid (docs/method.md section 5).
+
+The stack works coarse to fine and the content network sees its window at its own input
+size; both move images between sizes the same way, with one bilinear resize that
+antialiases when shrinking (area-like), and holes that never shrink away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def resize(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
+    """Resize (B, C, H, W) to ``size`` (a side, or (height, width)), bilinear with antialiasing."""
+    size = (size, size) if isinstance(size, int) else size
+    return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
+def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """:func:`resize` of an (H, W, 3) numpy image to (height, width), kept in [0, 1]."""
+    t = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
+    return resize(t, size)[0].permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize an (H, W) bool mask: a pixel of the smaller mask is hole when any part of it
+    was (holes never shrink away)."""
+    t = torch.from_numpy(mask.astype(np.float32))[None, None]
+    return F.interpolate(t, size=size, mode="area")[0, 0].numpy() > 0
