@@ -1,6 +1,6 @@
 """One entry point for every inpainting method: ``nplib.inpaint(image, mask, method=...)``.
 
-Each method is a function ``fill(image, mask, *, seed, device, **options) -> image`` that
+Each method is a function ``fill(image, mask, *, seed, device, progress, **options)`` that
 takes a float32 (H, W, 3) image in [0, 1] and a bool (H, W) mask (True = hole), and the
 options its :class:`Method` entry lists, and returns an image of the same shape.
 :func:`inpaint` validates the input, calls the method and composites the known pixels
@@ -31,18 +31,20 @@ from nplib.patchmatch import inpaint_patchmatch
 from nplib.synthesis import synthesize
 
 
-def _mean(image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device) -> np.ndarray:
+def _mean(
+    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device, progress: bool
+) -> np.ndarray:
     return mean_fill(image, mask)
 
 
 def _diffusion(
-    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device
+    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device, progress: bool
 ) -> np.ndarray:
     return diffusion_fill(image, mask, device=device)
 
 
 def _patchmatch(
-    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device
+    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device, progress: bool
 ) -> np.ndarray:
     return inpaint_patchmatch(image, mask, seed=seed)
 
@@ -53,10 +55,13 @@ def _texture(
     *,
     seed: int,
     device: torch.device,
+    progress: bool,
     settings: TextureSettings | None = None,
 ) -> np.ndarray:
     settings = settings or TextureSettings()
-    return texture_inpaint(image, mask, settings=settings, seed=seed, device=device)
+    return texture_inpaint(
+        image, mask, settings=settings, seed=seed, device=device, progress=progress
+    )
 
 
 def _content(
@@ -65,6 +70,7 @@ def _content(
     *,
     seed: int,
     device: torch.device,
+    progress: bool,
     model: str = "classroom-l2adv",
 ) -> np.ndarray:
     return content_inpaint(image, mask, model=model, seed=seed, device=device)
@@ -76,11 +82,16 @@ def _full(
     *,
     seed: int,
     device: torch.device,
+    progress: bool,
     quality: str | None = None,
     start: str = "classroom-l2adv",
     texture: TextureSettings | None = None,
 ) -> np.ndarray:
-    return synthesize(image, mask, start=start, schedule=quality, texture=texture, device=device)[0]
+    out, _ = synthesize(
+        image, mask, start=start, schedule=quality, texture=texture, device=device,
+        progress=progress,
+    )  # fmt: skip
+    return out
 
 
 class Method(NamedTuple):
@@ -138,13 +149,15 @@ def inpaint(
     *,
     seed: int = 0,
     device: str | torch.device | None = None,
+    progress: bool = True,
     **options,
 ) -> np.ndarray:
     """Fill the hole of ``image`` marked by ``mask`` with ``method`` (see :data:`METHODS`).
 
     Returns a float32 (H, W, 3) image whose known pixels equal the input's exactly; the
     same ``seed`` gives the same result. ``device`` is checked by
-    :func:`nplib.device.pick_device`. ``options`` go to the method, each to the methods
+    :func:`nplib.device.pick_device`; ``progress`` shows the progress bars of the methods that
+have them (``texture``, ``full``). ``options`` go to the method, each to the methods
     that list it (:data:`METHODS`), for example ``inpaint(image, mask, "full",
     quality="paper")`` or ``inpaint(image, mask, "content", model="classroom-l2")``; an
     option given as None is left out. Raises :class:`nplib.io.InputError` on bad input.
@@ -163,7 +176,9 @@ def inpaint(
     dev = pick_device(device)
     # building a network draws from torch's global generator: restore it afterwards
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-        fill = METHODS[method].fill(image, mask, seed=seed, device=dev, **options)
+        fill = METHODS[method].fill(
+            image, mask, seed=seed, device=dev, progress=progress, **options
+        )
     if fill.shape != image.shape:
         raise RuntimeError(f"method {method} returned shape {fill.shape}, expected {image.shape}")
     return composite(image, np.clip(fill, 0.0, 1.0), mask)

@@ -142,7 +142,7 @@ def fill(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if method in PEERS:
         return composite(image, peer_inpaint(method, image, mask), mask)
     name, options = VARIANTS.get(method, (method, {}))
-    return inpaint(image, mask, name, **options)
+    return inpaint(image, mask, name, progress=False, **options)
 
 
 # ----------------------------------------------------------------------------- the table

@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from matplotlib.figure import Figure
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
@@ -103,14 +104,11 @@ def evaluate(gen: content.Generator, crops: np.ndarray) -> dict[str, float]:
     }
 
 
-def plot_log(log: dict, title: str):
-    """A matplotlib figure: training losses, validation PSNR and LPIPS against the step."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+def plot_log(log: dict, title: str) -> Figure:
+    """A matplotlib figure: training losses, validation PSNR and LPIPS against the step (built
+    without pyplot, so it needs no display and no closing)."""
+    fig = Figure(figsize=(15, 4))
+    axes = fig.subplots(1, 3)
     fig.subplots_adjust(wspace=0.45)
     ax1 = axes[0]
     steps = [r["step"] for r in log["train"]]
@@ -254,11 +252,8 @@ class TrainState:
         content.save(out / f"{name}.pt", self.shipped, meta)
         atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(self.log)))
         if self.log["train"]:
-            import matplotlib.pyplot as plt
-
             fig = plot_log(self.log, f"content network {name} (docs/method.md section 3)")
             save_figure(out / f"{name}.png", fig)
-            plt.close(fig)
 
     def load(self, path: Path, run: RunSettings) -> None:
         """Continue from ``path`` (a NAME.state.pt); ``run.steps`` and ``run.max_minutes``
@@ -283,7 +278,6 @@ def train_step(
     x: torch.Tensor,
     hole: torch.Tensor,
     run: RunSettings,
-    cfg: content.Config,
     autocast: AbstractContextManager | None = None,
     *,
     gen: torch.nn.Module | None = None,
@@ -313,7 +307,7 @@ def train_step(
         s.disc.requires_grad_(False)  # the generator's step leaves D untouched
     with autocast:
         total, l2, adv = content.generator_loss(
-            pred.float(), x, hole, cfg.overlap, s.disc, run.adv_weight
+            pred.float(), x, hole, s.gen.cfg.overlap, s.disc, run.adv_weight
         )
     s.opt_g.zero_grad()
     total.backward()
@@ -418,7 +412,7 @@ def train(
     try:
         for x, hole in loader:
             x, hole = x.to(dev, non_blocking=True), hole.to(dev, non_blocking=True)
-            losses = train_step(s, x, hole, run, cfg, autocast, gen=gen, disc=disc)
+            losses = train_step(s, x, hole, run, autocast, gen=gen, disc=disc)
             s.set_lr(run)
             # losses averaged over processes; rank 0 decides when to save or stop, for all
             now = time.time()

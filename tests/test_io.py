@@ -209,3 +209,12 @@ def test_context_window_is_the_whole_image_when_small_and_bounded_when_large():
     assert (rows, cols) == (slice(55, 155), slice(5, 105))  # 45 more pixels on every side
     assert h * w == 100 * 100
     assert context_window(mask, 1, margin=5) == (slice(95, 115), slice(45, 65))
+
+
+def test_centred_start_centres_and_stays_inside():
+    from nplib.io import centred_start
+
+    assert centred_start(40, 60, 40, 100) == 30  # centred on the hole
+    assert centred_start(0, 10, 40, 100) == 0  # shifted inside at the top
+    assert centred_start(90, 100, 40, 100) == 60  # ... and at the bottom
+    assert centred_start(10, 20, 120, 100) == -10  # larger than the image: centred on it

@@ -9,10 +9,12 @@ import pytest
 import torch
 
 import nplib
+from nplib.content import content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError
 from nplib.methods import METHODS, composite
 from nplib.metrics import psnr
+from nplib.neural_patch import TextureSettings, texture_inpaint
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def small(photo):
 def test_every_method_through_the_public_api(small, method):
     """Shape, dtype, the method's own known pixels before compositing, same seed same result."""
     image, mask = small
-    fill = METHODS[method][0](image, mask, seed=3, device=torch.device("cpu"))
+    fill = METHODS[method].fill(image, mask, seed=3, device=torch.device("cpu"), progress=False)
     assert fill.shape == image.shape and fill.dtype == np.float32
     assert np.array_equal(fill[~mask], image[~mask])  # the method's own output
     assert np.isfinite(fill).all() and not np.allclose(fill[mask], image[mask])
@@ -146,3 +148,22 @@ def test_full_beats_diffusion_on_lpips_on_two_bundled_crops():
         crop = data.centre_crop(data.load_image(slug), 128)
         score = {m: lpips(nplib.inpaint(crop, mask, m), crop, mask) for m in ("full", "diffusion")}
         assert score["full"] < score["diffusion"] - 0.05, (slug, score)
+
+
+def test_options_reach_the_method_they_belong_to(small):
+    """One registry: each method's options go through ``inpaint``; an option another method
+    takes, or none does, is a one-line error naming who takes it."""
+    image, mask = small
+    via_inpaint = nplib.inpaint(image, mask, "content", model="classroom-l2")
+    assert np.array_equal(via_inpaint, content_inpaint(image, mask, model="classroom-l2"))
+    assert not np.array_equal(via_inpaint, nplib.inpaint(image, mask, "content"))
+    one = TextureSettings(iters=1)
+    assert np.array_equal(nplib.inpaint(image, mask, "texture", settings=one),
+                          texture_inpaint(image, mask, settings=one, progress=False))  # fmt: skip
+    with pytest.raises(InputError, match="^model applies to content only, not mean$"):
+        nplib.inpaint(image, mask, "mean", model="classroom-l2")
+    with pytest.raises(InputError, match="^colour applies to no method, not full$"):
+        nplib.inpaint(image, mask, "full", colour="red")
+    assert nplib.inpaint(image, mask, "mean", model=None) is not None  # None: left out
+    assert all(set(m.options) <= {"model", "settings", "quality", "start", "texture"}
+               for m in METHODS.values())  # fmt: skip

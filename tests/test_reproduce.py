@@ -39,7 +39,7 @@ def test_fill_keeps_known_pixels_and_names_missing_peers(monkeypatch, photo):
 def test_fill_runs_full_with_the_named_schedule_and_start(monkeypatch, photo):
     seen = []
 
-    def spy(image, mask, *, start, schedule, texture, device):
+    def spy(image, mask, *, start, schedule, texture, device, progress):
         seen.append((start, schedule))
         return image, []
 
@@ -160,3 +160,12 @@ def test_main_writes_the_table(tmp_path, monkeypatch, capsys):
     assert "| mean-colour fill |" in (tmp_path / "table.md").read_text()
     assert (tmp_path / "cache" / "table_rows.csv").is_file()
     assert "done in" in capsys.readouterr().out
+
+
+def test_every_table_row_is_a_method_a_variant_or_a_peer():
+    """The table has one registry behind it: each row resolves to nplib.methods.METHODS,
+    directly or as a (method, options) variant, or is an outside program."""
+    for key in reproduce.TABLE_METHODS:
+        name, options = reproduce.VARIANTS.get(key, (key, {}))
+        assert key in reproduce.PEERS or name in methods.METHODS, key
+        assert set(options) <= set(methods.METHODS.get(name, methods.Method(None, "")).options)

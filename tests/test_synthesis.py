@@ -9,6 +9,7 @@ import torch
 import nplib
 from nplib import data, synthesis
 from nplib.io import InputError
+from nplib.neural_patch import TextureSettings
 from nplib.synthesis import QUALITY, Schedule, num_levels, synthesize
 
 
@@ -143,3 +144,25 @@ def test_patchmatch_start_begins_level_one_with_copied_patches(photo):
                              progress=False)  # fmt: skip
     assert np.array_equal(stages[0].start, inpaint_patchmatch(image, mask, seed=0))
     _check(image, mask, out)
+
+
+def test_schedule_level_sets_the_per_level_fields_and_keeps_the_energy():
+    texture = TextureSettings(alpha=1e-3, beta=0.5, optimizer="adam")
+    fast = QUALITY["fast"]
+    coarse, fine = fast.level(0, texture), fast.level(2, texture)
+    assert (coarse.iters, coarse.margin, coarse.layers) == (30, None, synthesis.COARSE_LAYERS)
+    assert (fine.iters, fine.margin, fine.layers) == (6, synthesis.FINE_MARGIN, synthesis.LAYERS)
+    for level in (coarse, fine):
+        assert (level.alpha, level.beta, level.optimizer) == (1e-3, 0.5, "adam")
+        assert level.rematch_every == fast.rematch_every
+
+
+def test_resized_masks_keep_every_hole():
+    from nplib.pyramid import resize_image, resize_mask
+
+    mask = np.zeros((64, 64), bool)
+    mask[31, 17] = True  # one pixel
+    assert resize_mask(mask, (8, 8)).sum() == 1
+    img = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
+    small = resize_image(img, (16, 32))
+    assert small.shape == (16, 32, 3) and small.min() >= 0 and small.max() <= 1

@@ -193,7 +193,7 @@ def test_train_step_l2_only_moves_the_generator_and_its_average():
     s = train.TrainState.create(TINY, run, "cpu")
     assert s.disc is None and s.opt_d is None and s.step == 0
     before = _params(s.gen)
-    l2, adv, d = train.train_step(s, *_batch(), run, TINY)
+    l2, adv, d = train.train_step(s, *_batch(), run)
     assert s.step == 1 and l2.item() > 0 and adv.item() == 0 and d.item() == 0
     after = _params(s.gen)
     assert any(not torch.equal(before[k], after[k]) for k in after)  # the zero-initialised
@@ -206,7 +206,7 @@ def test_train_step_with_the_discriminator_is_one_step_of_train(tmp_path):
     run = train.RunSettings(steps=1, batch=4, eval_every=1000)
     s = train.TrainState.create(TINY, run, "cpu")
     d_before = _params(s.disc)
-    l2, adv, d = train.train_step(s, *_batch(), run, TINY)
+    l2, adv, d = train.train_step(s, *_batch(), run)
     assert l2.item() > 0 and adv.item() > 0 and d.item() > 0
     assert all(not torch.equal(d_before[k], v) for k, v in _params(s.disc).items())
     assert all(p.requires_grad for p in s.disc.parameters())  # given back after G's step

@@ -134,7 +134,7 @@ def test_inpaint_widget_builds_and_lists_methods(photo, tmp_path):
 def test_inpaint_runs_in_the_background_and_a_second_press_is_ignored(photo, tmp_path, monkeypatch):
     release, calls = threading.Event(), []
 
-    def slow(image, mask, *, seed, device):
+    def slow(image, mask, *, seed, device, progress):
         calls.append(1)
         release.wait(10)
         return np.zeros_like(image)
