@@ -2,6 +2,7 @@
 agree with it); every bundled file has a licence."""
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -101,3 +102,27 @@ def test_object_masks_match_their_photos():
         img, mask = data.load_image(slug), data.load_mask(f"{slug}_object")
         assert mask.shape == img.shape[:2]
         assert 0 < mask.mean() < 0.3
+
+
+#: A repository path as the notebooks cite it: a known top folder, then a file with an extension.
+CITED = re.compile(
+    r"(?<![\w/.])(?:\.\./)?((?:docs|nplib|benchmarks|figures|data|runs|notebooks|scripts|tests)"
+    r"/[\w./-]*\w\.(?:md|py|png|jpg|json|csv|ipynb|pt|txt))"
+)
+
+
+def test_notebooks_cite_only_files_that_exist():
+    """A file a notebook names (``docs/method.md``, ``benchmarks/README.md``, ...) exists in the
+    repository, so no reference can point outside it or go stale."""
+    missing = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            for path in CITED.findall("".join(cell["source"])):
+                if not (ROOT / path).exists():
+                    missing.append(f"{nb.name}: {path}")
+            for outside in ("PAPER.md", "MEASURED.md", "../shared"):  # briefing files, not ours
+                if outside in "".join(cell["source"]):
+                    missing.append(f"{nb.name}: {outside}")
+    assert not missing, missing
+    example = "see docs/method.md and ../docs/widget_screenshot.png, not x/docs/a.md"
+    assert CITED.findall(example) == ["docs/method.md", "docs/widget_screenshot.png"]
