@@ -43,6 +43,7 @@ from nplib import data
 from nplib.lpips import lpips
 from nplib.metrics import psnr
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
+from nplib.neural_patch import TextureSettings
 from nplib.synthesis import Schedule
 
 CENTRE = ["house_dogs", "wall_clock", "storm_road"]
@@ -75,6 +76,8 @@ VARIANTS = {
     "fast, 100 its at level 1": dict(schedule=Schedule(iters=(100, 20, 6))),
     "fast from a diffusion start": dict(start="diffusion", schedule="fast"),
     "fast from a patchmatch start": dict(start="patchmatch", schedule="fast"),
+    "fast with source usage 0.02": dict(schedule="fast",
+                                        texture=TextureSettings(usage_weight=0.02)),
 }  # fmt: skip
 
 

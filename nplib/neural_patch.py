@@ -79,6 +79,7 @@ class TextureSettings:
     patch_size: int = 3  # feature patches of k x k positions
     source_stride: int = 2  # source patches on a grid of this stride
     chunk: int = 1024  # sources per convolution when matching: bounds the memory
+    usage_weight: float = 0.0  # penalty on over-used sources (spread_matches); 0: the paper
 
 
 class NoSourceError(ValueError):
@@ -125,7 +126,11 @@ def _sources(hole: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
 
 
 def match(
-    feat: torch.Tensor, hole: torch.Tensor, sources: torch.Tensor, chunk: int = 1024
+    feat: torch.Tensor,
+    hole: torch.Tensor,
+    sources: torch.Tensor,
+    chunk: int = 1024,
+    penalty: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Index of the best source for every hole query of ``feat`` (C, h, w), and peak bytes.
 
@@ -136,6 +141,9 @@ def match(
     norm is the same for every source, so it does not change the argmax. Returns
     the indices (Q,) for the hole positions in row-major order and the size in
     bytes of the largest response tensor (chunk x box area), the peak extra memory.
+
+    ``penalty`` (S,), if given, is subtracted from each source's cosine similarity (the
+    response divided by the query's norm) before the argmax (:func:`spread_matches`).
     """
     pad = sources.shape[-1] // 2
     y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
@@ -143,15 +151,48 @@ def match(
     filters = sources / sources.flatten(1).norm(dim=1).clamp_min(1e-8)[:, None, None, None]
     best = torch.full((y1 - y0, x1 - x0), -torch.inf, device=feat.device, dtype=feat.dtype)
     arg = torch.zeros((y1 - y0, x1 - x0), dtype=torch.long, device=feat.device)
+    if penalty is not None:
+        norm = F.unfold(region, sources.shape[-1])[0].norm(dim=0).clamp_min(1e-8)
+        norm = norm.reshape(y1 - y0, x1 - x0)
     peak = 0
     for start in range(0, len(filters), chunk):
         resp = F.conv2d(region, filters[start : start + chunk])[0]  # (chunk, bh, bw)
         peak = max(peak, resp.numel() * resp.element_size())
+        if penalty is not None:
+            resp = resp / norm - penalty[start : start + chunk, None, None]
         val, idx = resp.max(dim=0)
         better = val > best
         best = torch.where(better, val, best)
         arg = torch.where(better, idx + start, arg)
     return arg[hole[y0:y1, x0:x1]], peak
+
+
+#: Re-assignments of :func:`spread_matches`: the usage counts settle after two or three.
+SPREAD_ROUNDS = 3
+
+
+def spread_matches(
+    feat: torch.Tensor,
+    hole: torch.Tensor,
+    sources: torch.Tensor,
+    nn: torch.Tensor,
+    weight: float,
+    chunk: int = 1024,
+) -> torch.Tensor:
+    """Re-match with a source-usage penalty, against the collapse of nearest-neighbour
+    matching onto a few sources (docs/method.md section 9, "Source usage").
+
+    A source's usage is how many queries chose it, over the even share ``Q / S``; each
+    query then takes ``argmax_s cos(q, s) - weight * usage(s)``, :data:`SPREAD_ROUNDS`
+    times, starting from the plain matches ``nn``. A simplified form of the uniformity
+    term of Kaspar et al., "Self Tuning Texture Optimization" (2015); ``weight = 0`` is the
+    paper's plain nearest neighbour.
+    """
+    share = len(nn) / len(sources)
+    for _ in range(SPREAD_ROUNDS):
+        usage = torch.bincount(nn, minlength=len(sources)).to(feat.dtype) / share
+        nn, _ = match(feat, hole, sources, chunk, penalty=weight * usage)
+    return nn
 
 
 @dataclass
@@ -180,15 +221,19 @@ def build_target(
     patch_size: int = 3,
     source_stride: int = 2,
     chunk: int = 1024,
+    usage_weight: float = 0.0,
 ) -> PatchTarget:
     """Match the hole queries of ``feat`` (C, h, w) to sources and fold the matches.
 
-    The matched source patches are placed at their queries' centres and folded
-    (summed where they overlap); dividing by the overlap count ``n`` gives the
-    target map ``T``. ``feat`` should be detached: the matches are held fixed.
+    With ``usage_weight`` > 0 the matches are spread over more sources
+    (:func:`spread_matches`). The matched source patches are placed at their queries'
+    centres and folded (summed where they overlap); dividing by the overlap count ``n``
+    gives the target map ``T``. ``feat`` should be detached: the matches are held fixed.
     """
     sources, centres = source_patches(feat, hole, patch_size, source_stride)
     nn, peak = match(feat, hole, sources, chunk)
+    if usage_weight:
+        nn = spread_matches(feat, hole, sources, nn, usage_weight, chunk)
     pad = patch_size // 2
     y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
     bh, bw = y1 - y0, x1 - x0
@@ -332,7 +377,8 @@ class HoleEnergy:
         for n in s.layers:
             try:
                 self.targets.append(build_target(
-                    n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk
+                    n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
+                    s.usage_weight,
                 ))  # fmt: skip
             except NoSourceError:
                 continue

@@ -209,3 +209,20 @@ def test_every_energy_term_acts_on_the_result():
     _, rough = run(beta=0.0)
     assert smooth["TV"] < 0.9 * rough["TV"]  # TV removes speckle
     assert not np.allclose(out[mask], no_texture[mask], atol=1e-3)
+
+
+def test_usage_penalty_spreads_the_matches_and_is_off_by_default():
+    """spread_matches: on a photo's relu3_1 features a small weight (the measured 0.02) draws
+    on more distinct sources; weight 0 (the default, the paper's plain nearest neighbour)
+    leaves build_target as it was."""
+    img, mask = _photo()
+    feat = load_vgg("cpu")(torch.from_numpy(img).permute(2, 0, 1)[None], ["relu3_1"])
+    feat = feat["relu3_1"][0]
+    hole = npm.layer_mask(torch.from_numpy(mask), 4)
+    sources, _ = npm.source_patches(feat, hole)
+    nn, _ = npm.match(feat, hole, sources)
+    spread = npm.spread_matches(feat, hole, sources, nn, weight=0.02)
+    assert len(spread.unique()) > len(nn.unique())
+    assert torch.equal(npm.build_target("relu3_1", feat, hole).nn, nn)
+    assert torch.equal(npm.build_target("relu3_1", feat, hole, usage_weight=0.02).nn, spread)
+    assert npm.TextureSettings().usage_weight == 0.0
