@@ -49,6 +49,9 @@ from nplib.pyramid import resize
 #: The shipped generators: package data (``nplib/checkpoints/``), found by importlib.resources.
 CHECKPOINT_DIR = importlib.resources.files("nplib") / "checkpoints"
 
+#: The shipped generator every method uses unless told otherwise.
+DEFAULT_MODEL = "classroom-l2adv"
+
 
 @dataclass(frozen=True)
 class Config:
@@ -91,7 +94,7 @@ def loss_weights(hole: torch.Tensor, overlap: int) -> torch.Tensor:
 def centre_hole(batch: int, size: int) -> torch.Tensor:
     """(batch, 1, size, size) bool masks with the paper's centre hole
     (:func:`nplib.data.centre_mask`, half of each side)."""
-    return torch.from_numpy(centre_mask(size, size)).expand(batch, 1, size, size)
+    return torch.from_numpy(centre_mask(size, size)).repeat(batch, 1, 1, 1)
 
 
 def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -259,7 +262,7 @@ def save(path: str | os.PathLike, gen: Generator, meta: dict) -> None:
     atomic_write(Path(path), lambda tmp: torch.save(blob, tmp))
 
 
-def load(name: str = "classroom-l2adv", device: str | torch.device | None = None) -> Generator:
+def load(name: str = DEFAULT_MODEL, device: str | torch.device | None = None) -> Generator:
     """Load a shipped generator: a name in :data:`CHECKPOINT_DIR` ('classroom-l2adv',
     'classroom-l2') or a path to a ``.pt`` file. Raises InputError if missing or corrupt."""
     path = Path(name) if name.endswith(".pt") else CHECKPOINT_DIR / f"{name}.pt"
@@ -316,7 +319,7 @@ def content_inpaint(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    model: str = "classroom-l2adv",
+    model: str = DEFAULT_MODEL,
     device: str | torch.device | None = None,
     seed: int = 0,
 ) -> np.ndarray:

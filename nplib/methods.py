@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from nplib.baselines import diffusion_fill, mean_fill
-from nplib.content import content_inpaint
+from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask
 from nplib.neural_patch import TextureSettings, texture_inpaint
@@ -71,7 +71,7 @@ def _content(
     seed: int,
     device: torch.device,
     progress: bool,
-    model: str = "classroom-l2adv",
+    model: str = DEFAULT_MODEL,
 ) -> np.ndarray:
     return content_inpaint(image, mask, model=model, seed=seed, device=device)
 
@@ -84,7 +84,7 @@ def _full(
     device: torch.device,
     progress: bool,
     quality: str | None = None,
-    start: str = "classroom-l2adv",
+    start: str = DEFAULT_MODEL,
     texture: TextureSettings | None = None,
 ) -> np.ndarray:
     out, _ = synthesize(

@@ -30,7 +30,7 @@ import torch
 from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
-from nplib.content import content_inpaint
+from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
 from nplib.io import InputError, check_window, hole_bbox
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
@@ -188,7 +188,7 @@ def synthesize(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    start: str = "classroom-l2adv",
+    start: str = DEFAULT_MODEL,
     levels: int | None = None,
     schedule: Schedule | str | None = None,
     texture: TextureSettings | None = None,
