@@ -1,4 +1,5 @@
-"""Command line: ``nplib inpaint IMAGE --mask MASK -o OUT``, ``nplib methods``, ``nplib demo``.
+"""Command line: ``nplib inpaint IMAGE --mask MASK -o OUT [--source PATH]``, ``nplib methods``,
+``nplib demo``.
 
 Bad input ends with a one-line ``nplib: error: ...`` on stderr and exit code 2,
 and never leaves an output file behind (outputs are written atomically). Images are
@@ -50,9 +51,10 @@ def _inpaint(args: argparse.Namespace) -> None:
     _check_output(out)
     image = read_image(args.image)
     mask = read_mask(args.mask)
+    sources = [read_image(path) for path in args.source] or None
     t0 = time.perf_counter()
     result = inpaint(image, mask, args.method, seed=args.seed, device=args.device,
-                     quality=args.quality)
+                     quality=args.quality, sources=sources)
     _save(out, save_image, result)
     print(f"{args.method}: wrote {out} ({time.perf_counter() - t0:.1f} s)")
 
@@ -105,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", help="input image file (any format Pillow reads)")
     p.add_argument("--mask", required=True, help="mask file: white (at least half-bright) = hole")
     p.add_argument("-o", "--output", required=True, help="output image file (.png, .jpg)")
+    p.add_argument("--source", action="append", default=[], metavar="PATH",
+                   help="another photo of the scene to copy patches from, at the image's "
+                        "scale (repeatable; --method patchmatch, texture or full)")
     p.set_defaults(run=_inpaint)
 
     p = sub.add_parser("methods", help="list the available methods")

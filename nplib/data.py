@@ -16,6 +16,7 @@ import functools
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -123,3 +124,47 @@ def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
     with the paper's centre hole (:func:`centre_mask`).
     """
     return photo_crops([load_image(s) for s in image_names("heldout")], size, per_photo)
+
+
+class SourcePair(NamedTuple):
+    """A photo with a hole and another view of the same place that shows what the hole
+    hides (``inpaint(..., sources=[source])``, docs/method.md section 10)."""
+
+    name: str
+    image: np.ndarray  # (H, W, 3) the photo to fill
+    mask: np.ndarray  # (H, W) bool, its hole
+    source: np.ndarray  # (H', W', 3) the other view
+    kind: str  # how the two views relate
+
+
+#: Overlapping crops of one photo, as two shots a step apart: (slug, top, left, dy, dx).
+#: The photo is the :data:`PAIR_SIDE` square at (top, left) with a centred hole of half its
+#: side; the source is the square shifted by (dy, dx), which still holds the whole hole.
+PAIR_CROPS = (
+    ("chambord", 180, 300, -40, 112),
+    ("carcassonne", 190, 320, 48, -112),
+    ("reims_cathedral", 190, 320, -48, 120),
+    ("brandenburg_gate", 190, 320, 40, 112),
+    ("house_dogs", 360, 150, -112, 40),
+    ("storm_road", 150, 320, 56, 104),
+)
+
+#: Side of the :data:`PAIR_CROPS` squares.
+PAIR_SIDE = 384
+
+
+def source_pairs() -> list[SourcePair]:
+    """The pairs of :data:`PAIR_CROPS`, each a photo, its centre hole and the shifted view."""
+    pairs = []
+    for slug, top, left, dy, dx in PAIR_CROPS:
+        image, s = load_image(slug), PAIR_SIDE
+        photo = image[top : top + s, left : left + s]
+        source = image[top + dy : top + dy + s, left + dx : left + dx + s]
+        if photo.shape[:2] != (s, s) or source.shape[:2] != (s, s):
+            raise ValueError(
+                f"pair {slug}: a crop leaves the {image.shape[1]}x{image.shape[0]} photo"
+            )
+        pairs.append(
+            SourcePair(slug, photo, centre_mask(s, s), source, f"crop shifted by ({dy}, {dx})")
+        )
+    return pairs

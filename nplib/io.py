@@ -251,6 +251,45 @@ def check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
+#: Source photos (``inpaint(..., sources=...)``, docs/method.md section 10) must be at
+#: least this many pixels a side: a relu4_1 3x3 patch spans 24 pixels.
+MIN_SOURCE_SIDE = 32
+
+#: Source photos may hold at most this many pixels in all. Their patches cost memory in
+#: proportion: about 600 bytes a pixel for patchmatch's 7x7 patches, 150-220 bytes for
+#: the neural patch sources, and the matching's time grows linearly with them.
+MAX_SOURCE_PIXELS = 2 * 1024 * 1024
+
+
+def check_source_photos(sources) -> list[np.ndarray]:
+    """Validate the photos whose patches join the image's own (docs/method.md section 10):
+    each as :func:`check_image`, at least :data:`MIN_SOURCE_SIDE` a side, and at most
+    :data:`MAX_SOURCE_PIXELS` in all. Returns them as float32 (H, W, 3) in [0, 1]."""
+    if isinstance(sources, np.ndarray):
+        sources = [sources]  # one photo, not a stack of rows
+    out = []
+    for i, src in enumerate(sources, 1):
+        try:
+            src = check_image(src)
+        except InputError as err:
+            raise InputError(f"source {i}: {err}") from None
+        h, w = src.shape[:2]
+        if min(h, w) < MIN_SOURCE_SIDE:
+            raise InputError(
+                f"source {i} is {w}x{h}: a source photo must be at least "
+                f"{MIN_SOURCE_SIDE}x{MIN_SOURCE_SIDE} pixels"
+            )
+        out.append(src)
+    total = sum(s.shape[0] * s.shape[1] for s in out)
+    if total > MAX_SOURCE_PIXELS:
+        raise InputError(
+            f"the source photos hold {total / 1e6:.1f} megapixels, more than the "
+            f"{MAX_SOURCE_PIXELS / 1e6:.1f} allowed (their patches cost memory and time in "
+            "proportion): crop them to the part that matters or shrink them"
+        )
+    return out
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Round a [0, 1] float image to uint8."""
     return np.clip(np.rint(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)

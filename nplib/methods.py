@@ -16,7 +16,7 @@ and the caller's global Python, numpy and torch random states are left as they w
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +25,7 @@ import torch
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
-from nplib.io import InputError, check_image, check_mask
+from nplib.io import InputError, check_image, check_mask, check_source_photos
 from nplib.neural_patch import TextureSettings, texture_inpaint
 from nplib.patchmatch import inpaint_patchmatch
 from nplib.synthesis import synthesize
@@ -44,9 +44,15 @@ def _diffusion(
 
 
 def _patchmatch(
-    image: np.ndarray, mask: np.ndarray, *, seed: int, device: torch.device, progress: bool
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    seed: int,
+    device: torch.device,
+    progress: bool,
+    sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
-    return inpaint_patchmatch(image, mask, seed=seed)
+    return inpaint_patchmatch(image, mask, seed=seed, sources=sources)
 
 
 def _texture(
@@ -57,11 +63,13 @@ def _texture(
     device: torch.device,
     progress: bool,
     settings: TextureSettings | None = None,
+    sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     settings = settings or TextureSettings()
     return texture_inpaint(
-        image, mask, settings=settings, seed=seed, device=device, progress=progress
-    )
+        image, mask, settings=settings, sources=sources, seed=seed, device=device,
+        progress=progress,
+    )  # fmt: skip
 
 
 def _content(
@@ -86,10 +94,11 @@ def _full(
     quality: str | None = None,
     start: str = DEFAULT_MODEL,
     texture: TextureSettings | None = None,
+    sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     out, _ = synthesize(
-        image, mask, start=start, schedule=quality, texture=texture, device=device,
-        progress=progress,
+        image, mask, start=start, schedule=quality, texture=texture, sources=sources,
+        device=device, progress=progress,
     )  # fmt: skip
     return out
 
@@ -107,20 +116,25 @@ class Method(NamedTuple):
 #: ``settings`` / ``texture`` a :class:`nplib.neural_patch.TextureSettings`; ``quality`` a
 #: schedule name of :data:`nplib.synthesis.QUALITY` (None: "paper" on CUDA, "fast"
 #: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name or one of
-#: :data:`nplib.synthesis.STARTS`).
+#: :data:`nplib.synthesis.STARTS`); ``sources`` other photos of the scene whose patches
+#: join the image's own (docs/method.md section 10; checked by
+#: :func:`nplib.io.check_source_photos`).
 METHODS: dict[str, Method] = {
     "mean": Method(_mean, "fill the hole with the mean colour of the known pixels"),
     "diffusion": Method(_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
-    "patchmatch": Method(_patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)"),
-    "texture": Method(
-        _texture, "neural patch optimisation at one scale, from a diffusion fill", ("settings",)
+    "patchmatch": Method(
+        _patchmatch, "PatchMatch patch synthesis (Barnes 2009, Wexler 2007)", ("sources",)
     ),
+    "texture": Method(
+        _texture, "neural patch optimisation at one scale, from a diffusion fill",
+        ("settings", "sources"),
+    ),  # fmt: skip
     "content": Method(
         _content, "the content network alone (context encoder, L2 + adversarial)", ("model",)
     ),
     "full": Method(
         _full, "the paper: content network, then multi-scale neural patch synthesis",
-        ("quality", "start", "texture"),
+        ("quality", "start", "texture", "sources"),
     ),  # fmt: skip
 }
 
@@ -159,8 +173,9 @@ def inpaint(
     :func:`nplib.device.pick_device`; ``progress`` shows the progress bars of the methods that
 have them (``texture``, ``full``). ``options`` go to the method, each to the methods
     that list it (:data:`METHODS`), for example ``inpaint(image, mask, "full",
-    quality="paper")`` or ``inpaint(image, mask, "content", model="classroom-l2")``; an
-    option given as None is left out. Raises :class:`nplib.io.InputError` on bad input.
+    quality="paper")``, ``inpaint(image, mask, "content", model="classroom-l2")`` or
+    ``inpaint(image, mask, "patchmatch", sources=[other_photo])``; an option given as None
+    is left out. Raises :class:`nplib.io.InputError` on bad input.
     """
     method = DEFAULT_METHOD if method is None else method
     if method not in METHODS:
@@ -173,6 +188,8 @@ have them (``texture``, ``full``). ``options`` go to the method, each to the met
             raise InputError(f"{key} applies to {where}, not {method}")
     image = check_image(image)
     mask = check_mask(image, mask)
+    if "sources" in options:
+        options["sources"] = check_source_photos(options["sources"])
     dev = pick_device(device)
     # building a network draws from torch's global generator: restore it afterwards
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):

@@ -25,6 +25,7 @@ multi-scale pipeline (section 5) calls it once per level.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,6 +126,17 @@ def _sources(hole: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
     return ~touches
 
 
+def photo_patches(feat: torch.Tensor, patch_size: int = 3, stride: int = 2) -> torch.Tensor:
+    """Every ``patch_size`` patch of another photo's feature map ``feat`` (C, h, w) on a
+    ``stride`` grid, as extra sources (S, C, p, p) for :func:`build_target`; a map smaller
+    than a patch gives none (docs/method.md section 10)."""
+    c, h, w = feat.shape
+    if min(h, w) < patch_size:
+        return feat.new_zeros(0, c, patch_size, patch_size)
+    patches = F.unfold(feat[None], patch_size, stride=stride)[0]  # (C*p*p, L)
+    return patches.T.reshape(-1, c, patch_size, patch_size)
+
+
 def match(
     feat: torch.Tensor,
     hole: torch.Tensor,
@@ -210,7 +222,7 @@ class PatchTarget:
     weight: torch.Tensor  # (1, bh + 2 pad, bw + 2 pad): number of hole patches covering
     const: float  # sum_i ||P_nn(i)||^2 - sum_k n_k ||T_k||^2
     nn: torch.Tensor  # (Q,) index of each hole query's source
-    source_centres: torch.Tensor  # (S, 2)
+    source_centres: torch.Tensor  # (S, 2) of the image's own sources; nn >= S: another photo
     peak_bytes: int
 
 
@@ -222,15 +234,20 @@ def build_target(
     source_stride: int = 2,
     chunk: int = 1024,
     usage_weight: float = 0.0,
+    extra: torch.Tensor | None = None,
 ) -> PatchTarget:
     """Match the hole queries of ``feat`` (C, h, w) to sources and fold the matches.
 
-    With ``usage_weight`` > 0 the matches are spread over more sources
-    (:func:`spread_matches`). The matched source patches are placed at their queries'
+    ``extra`` (S2, C, p, p), if given, are patches of other photos (:func:`photo_patches`)
+    that join the image's own sources as candidates (docs/method.md section 10); their
+    indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
+    more sources (:func:`spread_matches`). The matched source patches are placed at their queries'
     centres and folded (summed where they overlap); dividing by the overlap count ``n``
     gives the target map ``T``. ``feat`` should be detached: the matches are held fixed.
     """
     sources, centres = source_patches(feat, hole, patch_size, source_stride)
+    if extra is not None:
+        sources = torch.cat([sources, extra])
     nn, peak = match(feat, hole, sources, chunk)
     if usage_weight:
         nn = spread_matches(feat, hole, sources, nn, usage_weight, chunk)
@@ -344,6 +361,8 @@ class HoleEnergy:
 
     ``x = known + hole * z`` is the window; VGG sees only it. :meth:`rematch` finds the
     nearest sources of the current fill and holds them fixed until the next call.
+    ``photos`` are other (H', W', 3) photos at this scale whose patches join the window's
+    own as sources (docs/method.md section 10); their features are computed once, here.
     """
 
     def __init__(
@@ -353,6 +372,7 @@ class HoleEnergy:
         content: np.ndarray | None,
         settings: TextureSettings,
         device: torch.device,
+        photos: Sequence[np.ndarray] = (),
     ):
         self.settings, self.vgg = settings, load_vgg(device)
         self.rows, self.cols = window(mask, settings.margin)
@@ -361,6 +381,14 @@ class HoleEnergy:
         self.known = _to_tensor(image[self.rows, self.cols], device) * (1 - self.hole)
         self.ref = None if content is None else _to_tensor(content[self.rows, self.cols], device)
         self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
+        self.extra: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
+        for photo in photos:
+            with torch.no_grad():
+                feats = self.vgg(_to_tensor(photo, device), list(settings.layers))
+            for n in settings.layers:
+                new = photo_patches(feats[n][0], settings.patch_size, settings.source_stride)
+                old = self.extra[n]
+                self.extra[n] = new if old is None else torch.cat([old, new])
         self.targets: list[PatchTarget] = []
 
     def start(self, init: np.ndarray) -> torch.Tensor:
@@ -378,7 +406,7 @@ class HoleEnergy:
             try:
                 self.targets.append(build_target(
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
-                    s.usage_weight,
+                    s.usage_weight, self.extra[n],
                 ))  # fmt: skip
             except NoSourceError:
                 continue
@@ -426,6 +454,7 @@ def optimise(
     content: np.ndarray | None = None,
     settings: TextureSettings = TextureSettings(),
     *,
+    photos: Sequence[np.ndarray] = (),
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
@@ -436,12 +465,13 @@ def optimise(
     optimiser (:class:`TextureSettings`). Only a window around the hole (see
     :func:`window`) is fed to VGG. The matches are computed once at the start (the
     authors' fast code) or every ``settings.rematch_every`` iterations, each time with a
-    fresh optimiser. Returns the image (known pixels untouched) and the energy terms per
-    iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV unweighted) and the
+    fresh optimiser. ``photos``: other photos at this scale, whose patches are candidate
+    sources too (:class:`HoleEnergy`). Returns the image (known pixels untouched) and the
+    energy terms per iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV unweighted) and the
     seconds elapsed ("time") before iteration k, and ``history[iters]`` after the last one.
     """
     t0 = time.perf_counter()
-    energy = HoleEnergy(image, mask, content, settings, pick_device(device))
+    energy = HoleEnergy(image, mask, content, settings, pick_device(device), photos)
     z = energy.start(init).requires_grad_(True)
     last: dict = {}  # the latest evaluation: z, its gradient, E and the terms
 
@@ -485,11 +515,15 @@ def texture_inpaint(
     init: str | np.ndarray | None = None,
     content: np.ndarray | None = None,
     settings: TextureSettings = TextureSettings(),
+    sources: Sequence[np.ndarray] = (),
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> np.ndarray:
     """Single-scale neural patch inpainting (CLI ``--method texture``).
+
+    ``sources``: other photos of the scene, at the image's scale, whose patches are
+    candidates beside the image's own (docs/method.md section 10).
 
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
     (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md
@@ -507,5 +541,7 @@ def texture_inpaint(
         if init not in fills:
             raise ValueError(f"unknown init {init!r}: use mean, diffusion or an image")
         init = fills[init](image, mask)
-    out, _ = optimise(image, mask, init, content, settings, device=device, progress=progress)
+    out, _ = optimise(
+        image, mask, init, content, settings, photos=sources, device=device, progress=progress
+    )
     return out

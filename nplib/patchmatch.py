@@ -36,7 +36,7 @@ small hole in a 12-megapixel photo costs what it costs in a 1-megapixel one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -347,6 +347,7 @@ def inpaint_patchmatch(
     fine_search_iters: int = 1,
     seed: int = 0,
     context_pixels: int = CONTEXT_PIXELS,
+    sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     """Fill the hole by multi-scale patch synthesis (Wexler et al. 2007) with PatchMatch.
 
@@ -364,6 +365,9 @@ def inpaint_patchmatch(
     Only a window around the holes of at most ``context_pixels`` is searched (see
     :data:`CONTEXT_PIXELS`); :func:`check_sources` says what the window must hold. A
     coarser level without a source patch is not used.
+    ``sources``: other photos of the scene, at the image's scale; their patches are
+    candidates beside the window's own at every level (:func:`source_canvas`,
+    docs/method.md section 10).
     Known pixels are returned unchanged (all of them for an empty mask); the result is
     deterministic for a given ``seed``.
     """
@@ -377,9 +381,30 @@ def inpaint_patchmatch(
     out = image.copy()
     out[rows, cols] = _inpaint_window(
         image[rows, cols], mask[rows, cols], patch_size, em_iters, coarse_em_iters,
-        search_iters, fine_search_iters, seed,
+        search_iters, fine_search_iters, seed, sources,
     )  # fmt: skip
     return out
+
+
+def source_canvas(
+    image: np.ndarray, hole: np.ndarray, sources: Sequence[np.ndarray], gap: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The image and the source photos side by side on one canvas, to search as one: returns
+    the canvas (H, W, 3) and its (H, W) bool mask of pixels that are no source (the hole,
+    the ``gap`` columns between the photos and the padding below the shorter ones). The
+    image sits at the top left, so its pixels keep their coordinates."""
+    items = [image, *sources]
+    h = max(x.shape[0] for x in items)
+    w = sum(x.shape[1] for x in items) + gap * len(sources)
+    canvas = np.zeros((h, w, 3), np.float32)
+    invalid = np.ones((h, w), bool)
+    x0 = 0
+    for k, item in enumerate(items):
+        ih, iw = item.shape[:2]
+        canvas[:ih, x0 : x0 + iw] = item
+        invalid[:ih, x0 : x0 + iw] = hole if k == 0 else False
+        x0 += iw + gap
+    return canvas, invalid
 
 
 def _inpaint_window(
@@ -391,6 +416,7 @@ def _inpaint_window(
     search_iters: int,
     fine_search_iters: int,
     seed: int,
+    sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     """:func:`inpaint_patchmatch` on a window that :func:`check_sources` accepted."""
     rng = np.random.default_rng(seed)
@@ -400,6 +426,13 @@ def _inpaint_window(
         if _touches(coarser[1], patch_size).all():
             break  # no source patch at the coarser level: start here
         levels.append(coarser)
+    # where the patches come from at each level: the window itself, or the window and the
+    # source photos on one canvas, halved as the window is (its invalid pixels never shrink)
+    canvases = levels
+    if len(sources):
+        canvases = [source_canvas(image, mask, sources)]
+        while len(canvases) < len(levels):
+            canvases.append(_downsample(*canvases[-1]))
 
     x, hole = levels[-1]
     x = _peel_fill(x, hole)
@@ -409,18 +442,21 @@ def _inpaint_window(
         h, w = hole.shape
         # a patch is a query when it touches the hole, a source when it does not
         touches = _touches(hole, patch_size)
-        ok_b = ~touches
         qy, qx = np.nonzero(touches)
         qyx = np.stack([qy, qx], axis=1)
+        canvas, invalid = canvases[depth]
+        ok_b = ~_touches(invalid, patch_size)
+        cw = invalid.shape[1]
         if prev is None:
             src = _random_sources(ok_b, len(qy), rng)
         else:  # upsample the coarser field: child (y, x) of a match s goes to 2 s + (y, x) % 2
             sy, sx = prev[qy // 2, qx // 2, 0], prev[qy // 2, qx // 2, 1]
-            sy, sx = np.clip(2 * sy + qy % 2, 0, h - 1), np.clip(2 * sx + qx % 2, 0, w - 1)
-            src = sy * w + sx
+            sy = np.clip(2 * sy + qy % 2, 0, invalid.shape[0] - 1)
+            sx = np.clip(2 * sx + qx % 2, 0, cw - 1)
+            src = sy * cw + sx
             bad = (prev[qy // 2, qx // 2, 0] < 0) | ~ok_b.reshape(-1)[src]
             src[bad] = _random_sources(ok_b, int(bad.sum()), rng)
-        bp = _patches(known_img, patch_size)  # sources never touch the hole: fixed per level
+        bp = _patches(canvas, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
             x = _fill(known_img, hole, bp, qyx, src, patch_size)
         if depth == 0:  # the finest level
@@ -432,5 +468,5 @@ def _inpaint_window(
             src, _ = _search(aq, bp, qyx, src, ok_b, n_search, rng)
             x = _fill(known_img, hole, bp, qyx, src, patch_size)
         prev = np.full((h, w, 2), -1)
-        prev[qy, qx] = np.stack(np.divmod(src, w), axis=1)
+        prev[qy, qx] = np.stack(np.divmod(src, cw), axis=1)
     return np.where(mask[..., None], x, image).astype(np.float32)

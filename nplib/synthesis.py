@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,7 +33,7 @@ from tqdm.auto import tqdm
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
-from nplib.io import InputError, check_window, hole_bbox
+from nplib.io import MIN_SOURCE_SIDE, InputError, check_window, hole_bbox
 from nplib.neural_patch import LAYERS as PAPER_LAYERS
 from nplib.neural_patch import (
     MAX_WINDOW_PIXELS,
@@ -173,13 +174,26 @@ def level_sizes(mask: np.ndarray, levels: int | None = None) -> list[tuple[int, 
 STARTS = ("mean", "diffusion", "patchmatch")
 
 
-def _coarse_start(image: np.ndarray, mask: np.ndarray, start: str, device) -> np.ndarray:
+def level_sources(sources: Sequence[np.ndarray], scale: float) -> list[np.ndarray]:
+    """``sources`` resized by ``scale`` (a level's size over the image's); those that would
+    be smaller than :data:`nplib.io.MIN_SOURCE_SIDE` on a side are left out at this level."""
+    out = []
+    for src in sources:
+        size = (round(src.shape[0] * scale), round(src.shape[1] * scale))
+        if min(size) >= MIN_SOURCE_SIDE:
+            out.append(src if size == src.shape[:2] else resize_image(src, size))
+    return out
+
+
+def _coarse_start(
+    image: np.ndarray, mask: np.ndarray, start: str, device, photos: Sequence[np.ndarray]
+) -> np.ndarray:
     if start == "mean":
         return mean_fill(image, mask)
     if start == "diffusion":
         return diffusion_fill(image, mask)
-    if start == "patchmatch":
-        return inpaint_patchmatch(image, mask, seed=0)
+    if start == "patchmatch":  # copies from the source photos too, when there are any
+        return inpaint_patchmatch(image, mask, seed=0, sources=photos)
     # the network replaces the hole by its own smooth pre-fill: no mean-colour fill first
     return content_inpaint(image, mask, model=start, device=device)
 
@@ -192,6 +206,7 @@ def synthesize(
     levels: int | None = None,
     schedule: Schedule | str | None = None,
     texture: TextureSettings | None = None,
+    sources: Sequence[np.ndarray] = (),
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[Level]]:
@@ -203,6 +218,9 @@ def synthesize(
     CUDA, ``fast`` elsewhere, :func:`pick_schedule`); ``texture`` holds the energy's
     weights, patches and optimiser (:class:`nplib.neural_patch.TextureSettings`), whose
     per-level fields the schedule sets (:meth:`Schedule.level`; None: the defaults).
+    ``sources``: other photos of the scene whose patches join the image's own as
+    candidates at every level, each resized by the level's scale so that a patch covers
+    the same part of the world in both (:func:`level_sources`; docs/method.md section 10).
 
     Checked first, before any network is loaded: the window around the holes is at most
     :data:`MAX_WINDOW_PIXELS` (:data:`nplib.neural_patch.MAX_WINDOW_PIXELS`, 4 megapixels)
@@ -228,14 +246,16 @@ def synthesize(
         t0 = time.perf_counter()
         size = sizes[s]
         img_s, mask_s = resize_image(win, size), masks[s]
+        photos = level_sources(sources, size[0] / win.shape[0])
         if previous is None:
-            start_s = _coarse_start(img_s, mask_s, start, dev)
+            start_s = _coarse_start(img_s, mask_s, start, dev, photos)
         else:
             start_s = np.where(mask_s[..., None], resize_image(previous, size), img_s)
         bar.set_description(f"level {s + 1}/{n} ({size[1]}x{size[0]})")
         result, history = optimise(
-            img_s, mask_s, start_s, start_s, settings[s], device=dev, progress=progress
-        )
+            img_s, mask_s, start_s, start_s, settings[s], photos=photos, device=dev,
+            progress=progress,
+        )  # fmt: skip
         stages.append(Level(size, start_s, result, history, time.perf_counter() - t0))
         previous = result
     out = image.copy()

@@ -165,5 +165,5 @@ def test_options_reach_the_method_they_belong_to(small):
     with pytest.raises(InputError, match="^colour applies to no method, not full$"):
         nplib.inpaint(image, mask, "full", colour="red")
     assert nplib.inpaint(image, mask, "mean", model=None) is not None  # None: left out
-    assert all(set(m.options) <= {"model", "settings", "quality", "start", "texture"}
+    assert all(set(m.options) <= {"model", "settings", "quality", "start", "texture", "sources"}
                for m in METHODS.values())  # fmt: skip
