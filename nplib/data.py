@@ -153,8 +153,25 @@ PAIR_CROPS = (
 PAIR_SIDE = 384
 
 
+#: Two genuinely different shots of one place (``data/pairs/``, see data/pairs.json):
+#: (pair, (top, left) of the :data:`PAIR_SIDE` crop of shot a, the hole in that crop as
+#: (top, left, height, width), and the factor that brings shot b to shot a's scale, judged
+#: by eye from the size of repeated details: dormer windows, domes).
+VIEW_PAIRS = (
+    ("taj_mahal", (130, 300), (150, 200, 100, 130), 1.35),
+    ("chenonceau", (150, 330), (130, 60, 100, 110), 1.4),
+)
+
+
+def load_pair_shot(slug: str) -> np.ndarray:
+    """A shot of ``data/pairs/`` ('taj_mahal_a', ...) as float32 RGB in [0, 1]."""
+    return read_image(DATA_DIR / "pairs" / f"{slug}.jpg")
+
+
 def source_pairs() -> list[SourcePair]:
-    """The pairs of :data:`PAIR_CROPS`, each a photo, its centre hole and the shifted view."""
+    """The pairs of :data:`PAIR_CROPS` (each a photo, its centre hole and the shifted
+    view), then those of :data:`VIEW_PAIRS` (a crop of one shot with a hole, and the other
+    shot at the crop's scale)."""
     pairs = []
     for slug, top, left, dy, dx in PAIR_CROPS:
         image, s = load_image(slug), PAIR_SIDE
@@ -167,4 +184,13 @@ def source_pairs() -> list[SourcePair]:
         pairs.append(
             SourcePair(slug, photo, centre_mask(s, s), source, f"crop shifted by ({dy}, {dx})")
         )
+    for name, (top, left), (ht, hl, hh, hw), scale in VIEW_PAIRS:
+        s = PAIR_SIDE
+        photo = load_pair_shot(f"{name}_a")[top : top + s, left : left + s]
+        mask = np.zeros((s, s), bool)
+        mask[ht : ht + hh, hl : hl + hw] = True
+        other = Image.fromarray(to_uint8(load_pair_shot(f"{name}_b")))
+        size = (round(other.width * scale), round(other.height * scale))
+        source = np.asarray(other.resize(size, Image.LANCZOS), np.float32) / 255.0
+        pairs.append(SourcePair(name, photo, mask, source, f"another shot, scaled x{scale}"))
     return pairs

@@ -5,11 +5,22 @@ not there (``cuda`` without a GPU, ``cuda:3`` on a one-GPU machine, ``mps`` off 
 silicon) is a one-line :class:`~nplib.io.InputError`, whether it is named by a string or
 passed as a ``torch.device``. Apple's ``mps`` is used when asked for, never picked by
 ``auto``: the methods are tested on the CPU and CUDA only.
+
+:func:`usage` reports what a run cost so far (wall time, peak memory), the line the
+notebooks print at their end.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+
 import torch
+
+try:  # POSIX only; without it usage() reports no process memory
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
 
 from nplib.io import InputError
 
@@ -35,3 +46,29 @@ def pick_device(name: str | torch.device | None = None) -> torch.device:
     elif dev.type != "cpu":
         raise InputError(f"unsupported device {str(dev)!r}: use cpu, cuda, mps or auto")
     return dev
+
+
+def peak_rss_bytes() -> int | None:
+    """Peak resident set size of this process so far, in bytes (``getrusage``'s
+    ``ru_maxrss``: kilobytes on Linux, bytes on macOS); None where ``resource`` is missing."""
+    if resource is None:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+def usage(t0: float) -> str:
+    """One line with what this process has cost so far, for the end of a notebook or script.
+
+    ``t0`` is a :func:`time.perf_counter` reading taken at the start. The line gives the
+    wall time since ``t0``, the peak resident memory of the process (:func:`peak_rss_bytes`)
+    and, when CUDA is available, the peak memory torch allocated on the current GPU
+    (``torch.cuda.max_memory_allocated``), in GB of 10^9 bytes, e.g.
+    ``"wall time 42.1 s, peak memory 1.23 GB (process RSS), CUDA peak 0.00 GB"``.
+    """
+    line = f"wall time {time.perf_counter() - t0:.1f} s, "
+    peak = peak_rss_bytes()
+    line += "peak memory n/a" if peak is None else f"peak memory {peak / 1e9:.2f} GB (process RSS)"
+    if torch.cuda.is_available():
+        line += f", CUDA peak {torch.cuda.max_memory_allocated() / 1e9:.2f} GB"
+    return line

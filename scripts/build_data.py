@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""(Re)build ``data/``: photos, licence records, the train/held-out split and masks.
+"""(Re)build ``data/``: photos, licence records, the train/held-out split, masks,
+cut-out objects (``data/objects/``) and pairs of shots of one place (``data/pairs/``).
 
 Run from the repository root::
 
     .venv/bin/python scripts/build_data.py
+    .venv/bin/python scripts/build_data.py --extras   # objects, pairs, LICENSES.md only
 
 Sources (no web downloads):
 
@@ -12,7 +14,8 @@ Sources (no web downloads):
   directory and unpacked with ``dpkg-deb -x``: wallpaper packages, the KDE
   jigsaw game's photos (``palapeli-data``) and GCompris' photos
   (``gcompris-qt-data``), which sit inside Qt resource bundles (``.rcc``, read
-  by ``read_rcc`` below).
+  by ``read_rcc`` below); the cut-out objects are Tux Paint's photographic
+  rubber stamps (``tuxpaint-stamps-default``, RGBA PNGs).
 
 Every photo is converted to RGB, its long side is reduced to at most 1024 px
 (Pillow LANCZOS, aspect ratio kept) and it is saved as a baseline JPEG of
@@ -20,10 +23,17 @@ quality 90 without metadata, so re-running the script gives the same bytes
 (for the same package versions, recorded in ``data/images.json``).
 
 Masks are 8-bit grayscale PNGs, 255 = hole (unknown), 0 = known.
+
+Objects (``data/objects/<slug>.png``) stay RGBA with the stamp's own alpha (the
+object's mask); only stamps longer than 200 px are reduced (Pillow LANCZOS on
+premultiplied alpha, mode ``RGBa``).  The pairs (``data/pairs/``) are two
+photographs of the same place from different positions or at different times,
+processed like the photos; records in ``data/objects.json`` / ``data/pairs.json``.
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import io
 import json
@@ -51,12 +61,14 @@ PACKAGES = {
     "lxqt-themes": "1.2.0-1",
     "palapeli-data": "4:22.12.3-1",
     "gcompris-qt-data": "3.1-2",
+    "tuxpaint-stamps-default": "2022.06.04-1",
 }
 
 LOMIRI = "usr/share/backgrounds/"
 MATE = "usr/share/backgrounds/mate/nature/"
 LXQT = "usr/share/lxqt/wallpapers/"
 PALAPELI = "usr/share/palapeli/collection/"
+TUXPAINT = "usr/share/tuxpaint/stamps/"
 
 
 def gcompris(activity: str, path: str) -> str:
@@ -397,11 +409,78 @@ LICENSE_URLS = {
 }
 
 
+# ----------------------------------------------------------------- objects
+# Cut-out objects for pasting into a photo (harmonise): photographic Tux Paint
+# stamps with clean alpha.  (slug, what it shows, origin inside
+# tuxpaint-stamps-default, author, SPDX licence, where the credit is stated).
+# Debian's copyright file covers the package as `Files: *` Bill Kendrick,
+# "GPL-2" (its text: version 2 or any later version); the per-stamp credits are
+# in upstream's CHANGES.txt, shipped as usr/share/doc/<package>/changelog.gz.
+# Stamps credited there under another licence (GFDL, CC-BY(-SA) 2.x, ...) are
+# not used.
+OBJECT_MAX_SIDE = 200
+OBJECTS = [
+    ("white_rabbit", "white rabbit with big dark ears, sitting",
+     TUXPAINT + "animals/mammals/rodents/rabbit-2.png", "Pere Pujal i Carabantes",
+     "GPL-2.0-or-later",
+     'entry 2009.June.28, "License Gnu/GPL v2 or high", Pere Pujal i Carabantes'),
+    ("cep_mushroom", "cep (porcini) mushroom with a red-brown cap",
+     TUXPAINT + "plants/mushrooms/cep.png", "Pere Pujal i Carabantes",
+     "GPL-2.0-or-later",
+     'entry 2009.June.28, "License Gnu/GPL v2 or high", Pere Pujal i Carabantes'),
+    ("peacock", "peacock walking, blue neck and long green train",
+     TUXPAINT + "animals/birds/peacock.png", "Bill Kendrick", "GPL-2.0-or-later",
+     'entry 2005.November.25, "Birds from the San Francisco Zoo", Bill Kendrick'),
+    ("magellanic_penguin", "Magellanic penguin standing",
+     TUXPAINT + "animals/birds/magellanic_penguin.png", "Bill Kendrick",
+     "GPL-2.0-or-later",
+     'entry 2005.November.25, "Birds from the San Francisco Zoo", Bill Kendrick'),
+    ("rubber_duck", "yellow rubber duck toy",
+     TUXPAINT + "household/rubberduck.png", "Bill Kendrick", "GPL-2.0-or-later",
+     'entry 2002.October.16 lists "a Rubber Duck" with no contributor named '
+     "(so Bill Kendrick, per the copyright file)"),
+]
+
+# ------------------------------------------------------------------- pairs
+# Two photographs of the same place, from different positions / at different
+# times (inpainting with patches from another photo, `sources=`).  (pair, slug,
+# what it shows, kind, source, origin, author, SPDX licence); processed like
+# IMAGES.  The `_a` shots are the same files as data/images/<pair>.jpg; the `_b`
+# shots are the backgrounds of GCompris' "details" activity, complete photos
+# (the activity's pieces are separate files), licensed per that bundle's
+# resource/image/README.  scikit-image's stereo_motorcycle() pair (Middlebury
+# 2014) is bundled in the wheel but its docstring states no licence, so it is
+# not used.
+PAIRS = [
+    ("chenonceau", "chenonceau_a",
+     "Château de Chenonceau across the Cher, from the bank by a stone parapet",
+     "building", "gcompris-qt-data", monument("france/chateaudeChenonceau.webp"),
+     "Alf van Beem (Wikimedia Commons)", "LicenseRef-PublicDomain"),
+    ("chenonceau", "chenonceau_b",
+     "Château de Chenonceau's gallery over the Cher, from downstream on the water",
+     "building", "gcompris-qt-data",
+     gcompris("details", "image/Chenonceau_background.webp"),
+     "Ra-smit (Wikimedia Commons); adapted by GCompris (Bruno Coudoin and others)",
+     "CC-BY-SA-4.0"),
+    ("taj_mahal", "taj_mahal_a",
+     "Taj Mahal from far down its gardens, clouds behind",
+     "building", "gcompris-qt-data", monument("wonders/tajMahal.webp"),
+     "Yann (Wikimedia Commons)", "CC-BY-SA-4.0"),
+    ("taj_mahal", "taj_mahal_b",
+     "Taj Mahal close up from the water channel, clear sky, visitors",
+     "building", "gcompris-qt-data", gcompris("details", "image/TajMahal_background.webp"),
+     "Dhirad (Wikimedia Commons); adapted by GCompris (Bruno Coudoin and others)",
+     "CC-BY-SA-4.0"),
+]
+
+
 # ----------------------------------------------------------------- sources
-def fetch_packages(tmp: Path) -> dict[str, tuple[Path, str]]:
-    """apt-get download + dpkg-deb -x each package; return name -> (root, version)."""
+def fetch_packages(tmp: Path, names=None) -> dict[str, tuple[Path, str]]:
+    """apt-get download + dpkg-deb -x each package (all of PACKAGES, or ``names``);
+    return name -> (root, version)."""
     out = {}
-    for name, version in PACKAGES.items():
+    for name in names or PACKAGES:
+        version = PACKAGES[name]
         before = set(tmp.glob("*.deb"))
         r = subprocess.run(["apt-get", "download", f"{name}={version}"], cwd=tmp,
                            capture_output=True, text=True)
@@ -613,7 +692,248 @@ def write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def main() -> None:
+def resize_object(im: Image.Image, max_side: int = OBJECT_MAX_SIDE) -> Image.Image:
+    """An RGBA stamp with its long side reduced to ``max_side`` (Lanczos on
+    premultiplied alpha, so no colour bleeds in from transparent pixels); one
+    that is not longer is returned unchanged.  Metadata is dropped."""
+    im = im.convert("RGBA")
+    w, h = im.size
+    s = max_side / max(w, h)
+    if s < 1:
+        im = im.convert("RGBa").resize((max(1, round(w * s)), max(1, round(h * s))),
+                                       Image.Resampling.LANCZOS).convert("RGBA")
+    return Image.fromarray(np.asarray(im), "RGBA")
+
+
+def build_objects(pkgs) -> list[dict]:
+    """Write data/objects/<slug>.png for OBJECTS; return their records."""
+    slugs = [e[0] for e in OBJECTS]
+    assert len(set(slugs)) == len(slugs), "duplicate object slug"
+    out_dir = DATA / "objects"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for p in out_dir.glob("*.png"):
+        p.unlink()
+    records = []
+    for slug, what, origin, author, lic, _credit in OBJECTS:
+        src = load_source("tuxpaint-stamps-default", origin, pkgs)
+        assert src.mode == "RGBA", (origin, src.mode)
+        im = resize_object(src)
+        alpha = np.asarray(im)[..., 3]
+        assert alpha.min() == 0 and alpha.max() == 255, slug  # a cut-out
+        path = out_dir / f"{slug}.png"
+        save_png(im, path)
+        records.append({
+            "file": f"objects/{slug}.png", "slug": slug, "shows": what,
+            "source": source_version("tuxpaint-stamps-default", pkgs),
+            "origin": origin, "author": author, "license": lic,
+            "width": im.size[0], "height": im.size[1],
+        })
+        print(f"wrote {path.relative_to(ROOT)}  {im.size[0]}x{im.size[1]}  {lic}")
+    return records
+
+
+def build_pairs(pkgs) -> list[dict]:
+    """Write data/pairs/<slug>.jpg for PAIRS; return their records."""
+    slugs = [e[1] for e in PAIRS]
+    assert len(set(slugs)) == len(slugs), "duplicate pair slug"
+    for pair in {e[0] for e in PAIRS}:
+        assert sum(e[0] == pair for e in PAIRS) >= 2, f"pair {pair} has one shot"
+    out_dir = DATA / "pairs"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for p in out_dir.glob("*.jpg"):
+        p.unlink()
+    records = []
+    for pair, slug, what, kind, source, origin, author, lic in PAIRS:
+        im = resize_long_side(load_source(source, origin, pkgs))
+        path = out_dir / f"{slug}.jpg"
+        save_jpeg(im, path)
+        records.append({
+            "file": f"pairs/{slug}.jpg", "slug": slug, "shows": what,
+            "kind": kind, "source": source_version(source, pkgs),
+            "origin": origin, "author": author, "license": lic,
+            "split": "train", "width": im.size[0], "height": im.size[1],
+            "pair": pair,
+        })
+        print(f"wrote {path.relative_to(ROOT)}  {im.size[0]}x{im.size[1]}  {lic}  "
+              f"pair {pair}")
+    return records
+
+
+def write_records(name: str, records: list[dict]) -> None:
+    write_text(DATA / name, json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote data/{name}")
+
+
+def build_extras() -> None:
+    """Rebuild only the objects, the pairs, their records and LICENSES.md (the
+    photos, masks and split are read back from data/, not rebuilt)."""
+    records = json.loads((DATA / "images.json").read_text(encoding="utf-8"))
+    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
+    needed = ["tuxpaint-stamps-default"] + sorted({e[4] for e in PAIRS} & set(PACKAGES))
+    with tempfile.TemporaryDirectory(prefix="nplib_data_") as tmp:
+        pkgs = fetch_packages(Path(tmp), needed)
+        objects, pairs = build_objects(pkgs), build_pairs(pkgs)
+    write_records("objects.json", objects)
+    write_records("pairs.json", pairs)
+    write_text(DATA / "LICENSES.md", licenses_md(records, split, objects, pairs))
+    print("wrote data/LICENSES.md")
+
+
+def licenses_md(records: list[dict], split: dict, objects: list[dict],
+                pairs: list[dict]) -> str:
+    """The text of data/LICENSES.md for these photo, object and pair records."""
+    lines = [
+        "# Photos, objects and pairs in `data/`: sources and licences",
+        "",
+        "Rebuild everything in `data/` (images, masks, `images.json`, "
+        "`split.json`, objects, pairs, `objects.json`, `pairs.json`, this "
+        "file) with",
+        "",
+        "    python scripts/build_data.py",
+        "",
+        "(`--extras` rebuilds only the objects, the pairs and this file.)",
+        "",
+        "The photos come from scikit-image and scikit-learn (bundled sample "
+        "images) and from Debian packages (fetched with `apt-get download`): "
+        "wallpaper packages, the photos of the KDE jigsaw game "
+        "(`palapeli-data`) and those of the GCompris education suite "
+        "(`gcompris-qt-data`, read from its Qt resource bundles); nothing is "
+        "downloaded from the web. Each photo "
+        "was modified only by converting to RGB, reducing the long side to at "
+        f"most {MAX_SIDE} px (Lanczos) and re-encoding as JPEG (quality "
+        f"{JPEG_QUALITY}).",
+        "",
+        "**Each image stays under its own licence**, listed below; the "
+        "project's code licence does not apply to them. In particular the "
+        "GPL-2.0-or-later images (from `mate-backgrounds`) and the CC-BY-SA "
+        "images remain under those licences (share-alike), and CC-BY / "
+        "CC-BY-SA images require attribution to the author named here. "
+        "Licences were checked in each function's docstring "
+        "(scikit-image), `sklearn/datasets/images/README.txt` (scikit-learn) "
+        "and `usr/share/doc/<package>/copyright` (Debian; for `lxqt-themes` "
+        "also `usr/share/lxqt/wallpapers/License`, for `palapeli-data` each "
+        "puzzle's `.desktop` file, for `gcompris-qt-data` the `README` shipped "
+        "beside the photos inside each bundle, for `tuxpaint-stamps-default` "
+        "its `changelog.gz`, upstream's `CHANGES.txt`).",
+        "",
+        "## Photos in `data/images/`",
+        "",
+        f"Split: {len(split['train'])} train / {len(split['heldout'])} "
+        "held-out (fixed list in `scripts/build_data.py`; also in "
+        "`split.json`). Machine-readable copy: `images.json`.",
+        "",
+        "| file | shows | source (version) | original path / function | author "
+        "| licence (SPDX) | split |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        lines.append("| " + " | ".join(md_escape(x) for x in [
+            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
+            r["author"], r["license"], r["split"]]) + " |")
+    lines += [
+        "",
+        "## Objects in `data/objects/`",
+        "",
+        "RGBA PNGs whose alpha is the object's mask, for pasting into a photo: "
+        "photographic rubber stamps of the drawing program Tux Paint "
+        "(`tuxpaint-stamps-default`). Each was modified only by reducing the "
+        f"long side to at most {OBJECT_MAX_SIDE} px where it was longer "
+        "(Lanczos on premultiplied alpha) and re-encoding as PNG; the alpha is "
+        "the stamp's own. Machine-readable copy: `objects.json`.",
+        "",
+        "| file | shows | source (version) | original path | author "
+        "| licence (SPDX) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in objects:
+        lines.append("| " + " | ".join(md_escape(x) for x in [
+            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
+            r["author"], r["license"]]) + " |")
+    lines += [
+        "",
+        "## Pairs of shots of one place in `data/pairs/`",
+        "",
+        "Two photographs of the same place, taken from different positions or "
+        "at different times, for inpainting one with patches from the other "
+        "(`sources=`); processed like the photos above. The `_a` shots are the "
+        "same files as the photos of that name in `images/`. Machine-readable "
+        "copy: `pairs.json`.",
+        "",
+        "| file | pair | shows | source (version) | original path | author "
+        "| licence (SPDX) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in pairs:
+        lines.append("| " + " | ".join(md_escape(x) for x in [
+            f"`{r['file']}`", r["pair"], r["shows"], r["source"],
+            f"`{r['origin']}`", r["author"], r["license"]]) + " |")
+    lines += ["", "Licence texts:", ""]
+    for lic in sorted({r["license"] for r in records + objects + pairs}):
+        lines.append(f"- {lic}: {LICENSE_URLS[lic]}")
+    credits = {e[0]: e[5] for e in OBJECTS}
+    lines += [
+        "",
+        "Notes:",
+        "",
+        "- `lxqt-themes`: Debian's copyright file gives `Files: *` as "
+        "LGPL-2.1+, while the upstream `wallpapers/License` file (shipped in "
+        "the package) says the wallpapers are CC-BY-SA-3.0 and credits "
+        "stefonarch for these photos; we follow the more specific upstream "
+        "file. Both allow redistribution.",
+        "- `gcompris-qt-data`: an origin `<bundle>.rcc:/<path>` is a file "
+        "inside that Qt resource bundle. Author, licence and Wikimedia Commons "
+        "source of each photo are listed in the `README` next to it in the "
+        "bundle (e.g. `gcompris/src/activities/explore_monuments/resource/"
+        "README`); we follow that per-file record. Debian's copyright file "
+        "covers these photos only by stale blanket entries (`Files: *` "
+        "GPL-3+; `clickgame/resource/sea*.jpg` and "
+        "`explore_farm_animals/resource/animals/*` GPL-3, listed under their "
+        "older `.jpg` names); all of these allow redistribution. GCompris "
+        "cropped and sharpened the `erase` photos; the monuments README "
+        "spells `aulaPalatina.webp` as `audaPalatina.webp`.",
+        "- `palapeli-data`: author and licence from each puzzle's `.desktop` "
+        "file (`X-KDE-PluginInfo-Author`, `X-KDE-PluginInfo-License`: "
+        "Public Domain for the three photos used).",
+        "- scikit-learn's README credits \"danielbuechele\" for both images, "
+        "but the flower's Flickr URL is that of user \"vultilion\".",
+        "- Masks in `data/masks/` are generated by the script (no licence "
+        "restrictions beyond the project's own).",
+        "- `tuxpaint-stamps-default`: Debian's copyright file says `Files: *`, "
+        "`Copyright: 2002-2022 by Bill Kendrick <bill@newbreedsoftware.com>`, "
+        "`License: GPL-2`, and the licence text it quotes allows \"version 2 "
+        "of the License, or (at your option) any later version\", hence "
+        "GPL-2.0-or-later; it names no other author. The per-stamp credits are "
+        "in upstream's `CHANGES.txt`, shipped as "
+        "`usr/share/doc/tuxpaint-stamps-default/changelog.gz`: "
+        + "; ".join(f"`{r['file']}`: {credits[r['slug']]}" for r in objects)
+        + ". Other stamps of the package are credited there (and in upstream's "
+        "`CONTRIBUTORS.txt`, not shipped) to other authors under other "
+        "licences (GFDL, CC-BY-SA 2.5, CC-BY 2.5, ...); none of those is "
+        "used.",
+        "- `gcompris-qt-data`, `details` bundle (the `_b` pair shots): its "
+        "`resource/image/README` gives each background \"Copyright: 2000, "
+        "2008 Bruno Coudoin and others\", \"License: CC-BY-SA 4.0\", based "
+        "on a Wikimedia Commons photo under CC-BY-SA 3.0 (Chenonceau: "
+        "Ra-smit, `File:Chateau_de_Chenonceau_2008.jpg`; Taj Mahal: Dhirad, "
+        "`File:Taj_Mahal_in_March_2004.jpg`); attribute both the photographer "
+        "and GCompris.",
+        "- Not included: scikit-image's `stereo_motorcycle()` pair (Middlebury "
+        "2014 stereo data set) is bundled with scikit-image, but its docstring "
+        "states no licence for the images (unlike the other sample images), "
+        "and neither does the package.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--extras", action="store_true",
+                    help="rebuild only data/objects/, data/pairs/, objects.json, "
+                         "pairs.json and LICENSES.md (keep the photos and masks)")
+    if ap.parse_args(argv).extras:
+        build_extras()
+        return
     slugs = [e[0] for e in IMAGES]
     assert len(set(slugs)) == len(slugs), "duplicate slug"
     assert set(HELDOUT) <= set(slugs)
@@ -643,6 +963,7 @@ def main() -> None:
             })
             print(f"wrote {path.relative_to(ROOT)}  {im.size[0]}x{im.size[1]}  "
                   f"{lic}  {split}")
+        objects, pairs = build_objects(pkgs), build_pairs(pkgs)
 
     # --- masks
     for size, hole in CENTRE_MASKS.items():
@@ -675,83 +996,11 @@ def main() -> None:
     print(f"wrote data/split.json  ({len(split['train'])} train, "
           f"{len(split['heldout'])} heldout)")
     print("wrote data/images.json")
+    write_records("objects.json", objects)
+    write_records("pairs.json", pairs)
 
     # --- LICENSES.md
-    lines = [
-        "# Photos in `data/images/`: sources and licences",
-        "",
-        "Rebuild everything in `data/` (images, masks, `images.json`, "
-        "`split.json`, this file) with",
-        "",
-        "    python scripts/build_data.py",
-        "",
-        "The photos come from scikit-image and scikit-learn (bundled sample "
-        "images) and from Debian packages (fetched with `apt-get download`): "
-        "wallpaper packages, the photos of the KDE jigsaw game "
-        "(`palapeli-data`) and those of the GCompris education suite "
-        "(`gcompris-qt-data`, read from its Qt resource bundles); nothing is "
-        "downloaded from the web. Each photo "
-        "was modified only by converting to RGB, reducing the long side to at "
-        f"most {MAX_SIDE} px (Lanczos) and re-encoding as JPEG (quality "
-        f"{JPEG_QUALITY}).",
-        "",
-        "**Each image stays under its own licence**, listed below; the "
-        "project's code licence does not apply to them. In particular the "
-        "GPL-2.0-or-later images (from `mate-backgrounds`) and the CC-BY-SA "
-        "images remain under those licences (share-alike), and CC-BY / "
-        "CC-BY-SA images require attribution to the author named here. "
-        "Licences were checked in each function's docstring "
-        "(scikit-image), `sklearn/datasets/images/README.txt` (scikit-learn) "
-        "and `usr/share/doc/<package>/copyright` (Debian; for `lxqt-themes` "
-        "also `usr/share/lxqt/wallpapers/License`, for `palapeli-data` each "
-        "puzzle's `.desktop` file, for `gcompris-qt-data` the `README` shipped "
-        "beside the photos inside each bundle).",
-        "",
-        f"Split: {len(split['train'])} train / {len(split['heldout'])} "
-        "held-out (fixed list in `scripts/build_data.py`; also in "
-        "`split.json`). Machine-readable copy: `images.json`.",
-        "",
-        "| file | shows | source (version) | original path / function | author "
-        "| licence (SPDX) | split |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in records:
-        lines.append("| " + " | ".join(md_escape(x) for x in [
-            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
-            r["author"], r["license"], r["split"]]) + " |")
-    lines += ["", "Licence texts:", ""]
-    for lic in sorted({r["license"] for r in records}):
-        lines.append(f"- {lic}: {LICENSE_URLS[lic]}")
-    lines += [
-        "",
-        "Notes:",
-        "",
-        "- `lxqt-themes`: Debian's copyright file gives `Files: *` as "
-        "LGPL-2.1+, while the upstream `wallpapers/License` file (shipped in "
-        "the package) says the wallpapers are CC-BY-SA-3.0 and credits "
-        "stefonarch for these photos; we follow the more specific upstream "
-        "file. Both allow redistribution.",
-        "- `gcompris-qt-data`: an origin `<bundle>.rcc:/<path>` is a file "
-        "inside that Qt resource bundle. Author, licence and Wikimedia Commons "
-        "source of each photo are listed in the `README` next to it in the "
-        "bundle (e.g. `gcompris/src/activities/explore_monuments/resource/"
-        "README`); we follow that per-file record. Debian's copyright file "
-        "covers these photos only by stale blanket entries (`Files: *` "
-        "GPL-3+; `clickgame/resource/sea*.jpg` and "
-        "`explore_farm_animals/resource/animals/*` GPL-3, listed under their "
-        "older `.jpg` names); all of these allow redistribution. GCompris "
-        "cropped and sharpened the `erase` photos; the monuments README "
-        "spells `aulaPalatina.webp` as `audaPalatina.webp`.",
-        "- `palapeli-data`: author and licence from each puzzle's `.desktop` "
-        "file (`X-KDE-PluginInfo-Author`, `X-KDE-PluginInfo-License`: "
-        "Public Domain for the three photos used).",
-        "- scikit-learn's README credits \"danielbuechele\" for both images, "
-        "but the flower's Flickr URL is that of user \"vultilion\".",
-        "- Masks in `data/masks/` are generated by the script (no licence "
-        "restrictions beyond the project's own).",
-        "",
-    ]
-    write_text(DATA / "LICENSES.md", "\n".join(lines))
+    write_text(DATA / "LICENSES.md", licenses_md(records, split, objects, pairs))
     print("wrote data/LICENSES.md")
 
     # --- masks README
