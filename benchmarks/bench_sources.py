@@ -86,7 +86,7 @@ def main() -> None:
     titles = ["input (hole white)", "source: other view"]
     titles += [f"{lab}\nsource: {w}" for lab, w in cols] + ["ground truth"]
     fig = image_grid(grid, titles, [p.name for p in pairs],
-                     "Patches from another view of the same place (sources=)", captions)
+                     "Patches from another view of the same place (sources=)", captions, width=2.2)
     save_figure(args.figure, fig)
     print(f"\nwrote {args.figure}")
 

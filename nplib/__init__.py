@@ -8,11 +8,17 @@ One module per idea of the paper:
 - :mod:`nplib.vgg`         the texture network (pretrained VGG-19 to relu4_1)
 - :mod:`nplib.metrics`     mean L1 / L2 error, PSNR, SSIM (the paper's Table 1)
 - :mod:`nplib.methods`     ``inpaint(image, mask, method=...)``, every method by name
+- :mod:`nplib.harmonise`   ``harmonise(photo, object_rgba, at=(x, y))``: a pasted object
+                           made to follow the scene (beyond the paper)
 - :mod:`nplib.cli`         the ``nplib`` command
 """
 
-from nplib.io import InputError, read_image, read_mask, save_image
+from nplib.harmonise import harmonise
+from nplib.io import InputError, read_image, read_mask, read_rgba, save_image
 from nplib.methods import METHODS, inpaint
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "METHODS", "inpaint", "read_image", "read_mask", "save_image"]
+__all__ = [
+    "InputError", "METHODS", "harmonise", "inpaint", "read_image", "read_mask", "read_rgba",
+    "save_image",
+]  # fmt: skip

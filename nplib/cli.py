@@ -1,5 +1,5 @@
 """Command line: ``nplib inpaint IMAGE --mask MASK -o OUT [--source PATH]``, ``nplib methods``,
-``nplib demo``.
+``nplib harmonise PHOTO --object OBJECT.png --at X,Y -o OUT``, ``nplib demo``.
 
 Bad input ends with a one-line ``nplib: error: ...`` on stderr and exit code 2,
 and never leaves an output file behind (outputs are written atomically). Images are
@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
 
 from nplib import data
-from nplib.io import InputError, read_image, read_mask, save_figure, save_image
+from nplib.harmonise import STARTS, HarmoniseSettings, harmonise
+from nplib.io import InputError, read_image, read_mask, read_rgba, save_figure, save_image
 from nplib.methods import DEFAULT_METHOD, METHODS, inpaint
 from nplib.synthesis import QUALITY
 
@@ -57,6 +59,29 @@ def _inpaint(args: argparse.Namespace) -> None:
                      quality=args.quality, sources=sources)
     _save(out, save_image, result)
     print(f"{args.method}: wrote {out} ({time.perf_counter() - t0:.1f} s)")
+
+
+def _position(text: str) -> tuple[int, int]:
+    try:
+        x, y = (int(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--at must be X,Y in pixels (e.g. 120,80), got {text!r}") from None
+    return x, y
+
+
+def _harmonise(args: argparse.Namespace) -> None:
+    out = Path(args.output)
+    _check_output(out)
+    photo = read_image(args.photo)
+    rgba = read_rgba(args.object)
+    at = _position(args.at)
+    t0 = time.perf_counter()
+    settings = HarmoniseSettings(start=args.start)
+    if args.structure is not None:
+        settings = replace(settings, structure=args.structure)
+    result = harmonise(photo, rgba, at, settings, device=args.device)
+    _save(out, save_image, result)
+    print(f"harmonise: wrote {out} ({time.perf_counter() - t0:.1f} s)")
 
 
 def _methods(args: argparse.Namespace) -> None:
@@ -111,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="another photo of the scene to copy patches from, at the image's "
                         "scale (repeatable; --method patchmatch, texture or full)")
     p.set_defaults(run=_inpaint)
+
+    p = sub.add_parser("harmonise", help="paste an object into a photo and harmonise it")
+    p.add_argument("photo", help="the photo (scene) file")
+    p.add_argument("--object", required=True, help="the object: an RGBA PNG, alpha = its shape")
+    p.add_argument("--at", required=True, metavar="X,Y",
+                   help="where the object's top-left corner goes in the photo, in pixels")
+    p.add_argument("--structure", type=float, metavar="W",
+                   help="weight of the object's own edges against the scene's patches "
+                        "(default nplib.harmonise.STRUCTURE; lower: follows the scene more)")
+    p.add_argument("--start", choices=STARTS, default=STARTS[0],
+                   help="the object's colours to start from (default colour-transfer: the "
+                        "Lab mean and spread of the photo around it)")
+    p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
+    p.add_argument("-o", "--output", required=True, help="output image file (.png, .jpg)")
+    p.set_defaults(run=_harmonise)
 
     p = sub.add_parser("methods", help="list the available methods")
     p.set_defaults(run=_methods)

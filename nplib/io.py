@@ -132,6 +132,18 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return image
 
 
+def read_rgba(path: str | os.PathLike) -> np.ndarray:
+    """Read an image with transparency (an object cut out: RGBA, LA or a palette with a
+    transparent colour) as float32 (H, W, 4) in [0, 1], alpha last. A file without an
+    alpha channel is an :class:`InputError`."""
+    img, _ = _open(path)
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode not in ("RGBA", "LA", "PA"):
+        raise InputError(f"image {path} has no alpha channel: give the object as an RGBA PNG")
+    return np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+
+
 def read_mask(path: str | os.PathLike) -> np.ndarray:
     """Read a mask file: a pixel whose brightest channel is at least half-bright (128 of 255,
     or half of a 16/32-bit or float range) is hole; darker pixels are known.
