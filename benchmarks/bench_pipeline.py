@@ -78,6 +78,7 @@ VARIANTS = {
     "fast from a patchmatch start": dict(start="patchmatch", schedule="fast"),
     "fast with source usage 0.02": dict(schedule="fast",
                                         texture=TextureSettings(usage_weight=0.02)),
+    "fast with L2 matching": dict(schedule="fast", texture=TextureSettings(distance="l2")),
 }  # fmt: skip
 
 

@@ -81,6 +81,7 @@ class TextureSettings:
     source_stride: int = 2  # source patches on a grid of this stride
     chunk: int = 1024  # sources per convolution when matching: bounds the memory
     usage_weight: float = 0.0  # penalty on over-used sources (spread_matches); 0: the paper
+    distance: str = "ncc"  # how queries are matched (match): "ncc", the paper's, or "l2"
 
 
 class NoSourceError(ValueError):
@@ -143,6 +144,7 @@ def match(
     sources: torch.Tensor,
     chunk: int = 1024,
     penalty: torch.Tensor | None = None,
+    distance: str = "ncc",
 ) -> tuple[torch.Tensor, int]:
     """Index of the best source for every hole query of ``feat`` (C, h, w), and peak bytes.
 
@@ -156,22 +158,34 @@ def match(
 
     ``penalty`` (S,), if given, is subtracted from each source's cosine similarity (the
     response divided by the query's norm) before the argmax (:func:`spread_matches`).
+    ``distance="l2"`` matches by the plain squared distance instead, the loss's own: the
+    filters are the raw sources and the response ``q . s - ||s||^2 / 2`` (its argmax is
+    the argmin of ``||q - s||^2``); a penalty is then subtracted from that response.
     """
     pad = sources.shape[-1] // 2
     y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
     region = F.pad(feat[None], (pad, pad, pad, pad))[:, :, y0 : y1 + 2 * pad, x0 : x1 + 2 * pad]
-    filters = sources / sources.flatten(1).norm(dim=1).clamp_min(1e-8)[:, None, None, None]
+    norms = sources.flatten(1).norm(dim=1)
+    if distance == "ncc":
+        filters = sources / norms.clamp_min(1e-8)[:, None, None, None]
+    elif distance == "l2":
+        filters, half_sq = sources, 0.5 * norms**2
+    else:
+        raise ValueError(f"unknown distance {distance!r}: use ncc or l2")
     best = torch.full((y1 - y0, x1 - x0), -torch.inf, device=feat.device, dtype=feat.dtype)
     arg = torch.zeros((y1 - y0, x1 - x0), dtype=torch.long, device=feat.device)
-    if penalty is not None:
+    if penalty is not None and distance == "ncc":
         norm = F.unfold(region, sources.shape[-1])[0].norm(dim=0).clamp_min(1e-8)
         norm = norm.reshape(y1 - y0, x1 - x0)
     peak = 0
     for start in range(0, len(filters), chunk):
         resp = F.conv2d(region, filters[start : start + chunk])[0]  # (chunk, bh, bw)
         peak = max(peak, resp.numel() * resp.element_size())
+        if distance == "l2":
+            resp = resp - half_sq[start : start + chunk, None, None]
         if penalty is not None:
-            resp = resp / norm - penalty[start : start + chunk, None, None]
+            scaled = resp / norm if distance == "ncc" else resp
+            resp = scaled - penalty[start : start + chunk, None, None]
         val, idx = resp.max(dim=0)
         better = val > best
         best = torch.where(better, val, best)
@@ -190,6 +204,7 @@ def spread_matches(
     nn: torch.Tensor,
     weight: float,
     chunk: int = 1024,
+    distance: str = "ncc",
 ) -> torch.Tensor:
     """Re-match with a source-usage penalty, against the collapse of nearest-neighbour
     matching onto a few sources (docs/method.md section 9, "Source usage").
@@ -203,7 +218,7 @@ def spread_matches(
     share = len(nn) / len(sources)
     for _ in range(SPREAD_ROUNDS):
         usage = torch.bincount(nn, minlength=len(sources)).to(feat.dtype) / share
-        nn, _ = match(feat, hole, sources, chunk, penalty=weight * usage)
+        nn, _ = match(feat, hole, sources, chunk, penalty=weight * usage, distance=distance)
     return nn
 
 
@@ -235,22 +250,24 @@ def build_target(
     chunk: int = 1024,
     usage_weight: float = 0.0,
     extra: torch.Tensor | None = None,
+    distance: str = "ncc",
 ) -> PatchTarget:
     """Match the hole queries of ``feat`` (C, h, w) to sources and fold the matches.
 
     ``extra`` (S2, C, p, p), if given, are patches of other photos (:func:`photo_patches`)
     that join the image's own sources as candidates (docs/method.md section 10); their
     indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
-    more sources (:func:`spread_matches`). The matched source patches are placed at their queries'
-    centres and folded (summed where they overlap); dividing by the overlap count ``n``
-    gives the target map ``T``. ``feat`` should be detached: the matches are held fixed.
+    more sources (:func:`spread_matches`); ``distance`` is :func:`match`'s. The matched
+    source patches are placed at their queries' centres and folded (summed where they
+    overlap); dividing by the overlap count ``n`` gives the target map ``T``. ``feat``
+    should be detached: the matches are held fixed.
     """
     sources, centres = source_patches(feat, hole, patch_size, source_stride)
     if extra is not None:
         sources = torch.cat([sources, extra])
-    nn, peak = match(feat, hole, sources, chunk)
+    nn, peak = match(feat, hole, sources, chunk, distance=distance)
     if usage_weight:
-        nn = spread_matches(feat, hole, sources, nn, usage_weight, chunk)
+        nn = spread_matches(feat, hole, sources, nn, usage_weight, chunk, distance)
     pad = patch_size // 2
     y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
     bh, bw = y1 - y0, x1 - x0
@@ -406,7 +423,7 @@ class HoleEnergy:
             try:
                 self.targets.append(build_target(
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
-                    s.usage_weight, self.extra[n],
+                    s.usage_weight, self.extra[n], s.distance,
                 ))  # fmt: skip
             except NoSourceError:
                 continue

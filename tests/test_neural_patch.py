@@ -86,6 +86,18 @@ def test_conv_matching_equals_brute_force_on_vgg_features():
         assert torch.equal(nn, _brute_force_nn(feat, hole, sources)), name
 
 
+def test_l2_matching_is_the_nearest_in_squared_distance_and_differs_from_ncc():
+    feat, hole = _random_case(h=18, w=17, box=(6, 11, 5, 12))
+    feat = feat * torch.linspace(0.2, 3.0, 17)  # patches of the same pattern, other scales
+    sources, _ = npm.source_patches(feat, hole)
+    nn, _ = npm.match(feat, hole, sources, chunk=5, distance="l2")
+    padded = F.pad(feat, (1, 1, 1, 1))
+    queries = torch.stack([padded[:, r : r + 3, c : c + 3].flatten()
+                           for r, c in torch.nonzero(hole).tolist()])  # fmt: skip
+    assert torch.equal(nn, torch.cdist(queries, sources.flatten(1)).argmin(1))
+    assert not torch.equal(nn, npm.match(feat, hole, sources)[0])
+
+
 def test_chunked_matching_equals_unchunked():
     feat, hole = _random_case(c=4, h=20, w=20, box=(7, 13, 6, 14))
     sources, _ = npm.source_patches(feat, hole, 3, 1)
