@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from nplib import data
-from nplib.harmonise import STARTS, HarmoniseSettings, harmonise
+from nplib.harmonisation import STARTS, HarmoniseSettings, harmonise
 from nplib.io import InputError, read_image, read_mask, read_rgba, save_figure, save_image
 from nplib.methods import DEFAULT_METHOD, METHODS, inpaint
 from nplib.synthesis import QUALITY
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the object's top-left corner goes in the photo, in pixels")
     p.add_argument("--structure", type=float, metavar="W",
                    help="weight of the object's own edges against the scene's patches "
-                        "(default nplib.harmonise.STRUCTURE; lower: follows the scene more)")
+                        "(default nplib.harmonisation.STRUCTURE; lower: follows the scene more)")
     p.add_argument("--start", choices=STARTS, default=STARTS[0],
                    help="the object's colours to start from (default colour-transfer: the "
                         "Lab mean and spread of the photo around it)")

@@ -48,8 +48,9 @@ from nplib.vgg import STRIDES, load_vgg
 
 #: Weight of ``E_s``, chosen by eye on three bundled objects and scenes from the
 #: colour-transfer start (notebook 07 shows too little / right / too much): at 30 and 100
-#: the object dissolves into the scene's texture (a ghost of it stays), at 1000 it keeps
-#: its shape and edges and takes on some of the scene's grain; far above, it stays the start.
+#: the object dissolves into the scene's texture (a ghost of it stays); at 1000 it keeps
+#: its shape and the change from the start is small, mostly along its outline; far above,
+#: it stays the start.
 STRUCTURE = 1000.0
 
 
@@ -115,9 +116,12 @@ def blend(photo: np.ndarray, colours: np.ndarray, alpha: np.ndarray) -> np.ndarr
 
 
 def _ring(inside: np.ndarray, width: int) -> np.ndarray:
-    """The pixels within ``width`` of ``inside`` (an (H, W) bool mask) but not in it."""
-    m = torch.from_numpy(inside.astype(np.float32))[None, None]
-    grown = F.max_pool2d(m, 2 * width + 1, 1, width)[0, 0].numpy() > 0
+    """The pixels within ``width`` of ``inside`` (an (H, W) bool mask) but not in it; the
+    max-pool runs on a window around ``inside`` only."""
+    rows, cols = bbox_window(inside, width)
+    m = torch.from_numpy(inside[rows, cols].astype(np.float32))[None, None]
+    grown = np.zeros_like(inside)
+    grown[rows, cols] = F.max_pool2d(m, 2 * width + 1, 1, width)[0, 0].numpy() > 0
     return grown & ~inside
 
 
@@ -139,21 +143,21 @@ def colour_transfer(
     _, alpha, colours = paste(photo, rgba, at)
     inside = alpha > 0.5
     around = _ring(alpha > 0, ring)
-    lab_obj, lab_ph = (_to_lab(x) for x in (colours, photo))
+    lab_obj, lab_ph = (to_lab(x) for x in (colours, photo))
     src, ref = lab_obj[inside], lab_ph[around]
     moved = (lab_obj - src.mean(0)) * (ref.std(0) / np.maximum(src.std(0), 1e-6)) + ref.mean(0)
-    return blend(photo, _from_lab(moved), alpha)
+    return blend(photo, from_lab(moved), alpha)
 
 
-def _to_lab(rgb: np.ndarray) -> np.ndarray:
+def to_lab(rgb: np.ndarray) -> np.ndarray:
     """(H, W, 3) [0, 1] sRGB to float Lab: L 0..255, a and b signed (PIL's 8-bit LAB mode
     stores a and b as signed bytes)."""
     lab = np.asarray(ImageCms.applyTransform(Image.fromarray(to_uint8(rgb)), _LAB))
     return np.concatenate([lab[..., :1], lab[..., 1:].view(np.int8)], axis=2).astype(np.float64)
 
 
-def _from_lab(lab: np.ndarray) -> np.ndarray:
-    """The inverse of :func:`_to_lab`, to float32 sRGB in [0, 1]."""
+def from_lab(lab: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`to_lab`, to float32 sRGB in [0, 1]."""
     lum = np.clip(np.rint(lab[..., :1]), 0, 255).astype(np.uint8)
     ab = np.clip(np.rint(lab[..., 1:]), -128, 127).astype(np.int8).view(np.uint8)
     img = Image.fromarray(np.ascontiguousarray(np.concatenate([lum, ab], axis=2)), "LAB")

@@ -9,7 +9,7 @@ from PIL import Image
 
 from nplib import data
 from nplib.cli import main
-from nplib.harmonise import HarmoniseSettings, colour_transfer, harmonise, paste
+from nplib.harmonisation import HarmoniseSettings, colour_transfer, harmonise, paste
 from nplib.io import InputError
 
 FAST = HarmoniseSettings(levels=1, iters=6)
