@@ -39,7 +39,8 @@ def test_fill_keeps_known_pixels_and_names_missing_peers(monkeypatch, photo):
 def test_fill_runs_full_with_the_named_schedule_and_start(monkeypatch, photo):
     seen = []
 
-    def spy(image, mask, *, start, schedule, texture, device, progress):
+    def spy(image, mask, *, start, schedule, texture, sources, device, progress):
+        assert sources == ()  # the table's rows use the photo's own patches only
         seen.append((start, schedule))
         return image, []
 
