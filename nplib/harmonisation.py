@@ -189,13 +189,12 @@ def _level(
     settings: HarmoniseSettings,
     vgg,
     progress: bool,
-) -> tuple[torch.Tensor, list[dict[str, float]]]:
+) -> torch.Tensor:
     """Minimise ``E`` at one scale; all tensors (1, C, h, w), ``alpha`` one channel."""
     touched = alpha[0, 0] > 0
     inside = alpha[0, 0] > 0.5
     holes = {n: layer_mask(touched, STRIDES[n]) for n in settings.layers}
     y = start.clone().requires_grad_(True)
-    history: list[dict[str, float]] = []
 
     def composite() -> torch.Tensor:
         return photo * (1 - alpha) + y * alpha
@@ -207,13 +206,11 @@ def _level(
         e_s = structure_energy(y, obj, inside)
         e = settings.structure * e_s + settings.alpha * e_t
         e.backward()
-        terms = {"E": e, "E_s": e_s, "E_t": e_t}
-        history.append({key: float(v.detach()) for key, v in terms.items()})
-        return e
+        return e.detach()
 
     bar = tqdm(range(settings.iters), disable=not progress, desc="harmonise", leave=False)
     for k in bar:
-        if k % max(settings.rematch_every, 1) == 0 or k == 0:
+        if k % max(settings.rematch_every, 1) == 0:
             with torch.no_grad():
                 feats = vgg(composite(), list(settings.layers))
             targets = []
@@ -226,9 +223,8 @@ def _level(
                 raise InputError("no scene around the object to take patches from: "
                                  "give the photo more room around it")  # fmt: skip
             opt = make_optimizer(y, TextureSettings())
-        opt.step(closure)
-        bar.set_postfix(E=f"{history[-1]['E']:.3g}")
-    return y.detach().clamp(0, 1), history
+        bar.set_postfix(E=f"{float(opt.step(closure)):.3g}")
+    return y.detach().clamp(0, 1)
 
 
 def harmonise(
@@ -277,7 +273,7 @@ def harmonise(
         a_s = resize(a_win, size).clamp(0, 1)
         # a finer level keeps the object's own detail and takes the coarser level's change
         start = o_s if change is None else (o_s + resize(change, size)).clamp(0, 1)
-        y, _ = _level(p_s, a_s, o_s, start, settings, vgg, progress)
+        y = _level(p_s, a_s, o_s, start, settings, vgg, progress)
         change = y - o_s
     if y is None:
         raise InputError(f"harmonise needs a window of at least {2 * deepest + 1} pixels a side")

@@ -688,6 +688,12 @@ def md_escape(s: str) -> str:
     return s.replace("|", "\\|")
 
 
+def md_row(record: dict, keys: list[str]) -> str:
+    """One LICENSES.md table row of ``record``'s ``keys`` (file and origin as code)."""
+    cells = [f"`{record[k]}`" if k in ("file", "origin") else record[k] for k in keys]
+    return "| " + " | ".join(md_escape(x) for x in cells) + " |"
+
+
 def write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
@@ -826,10 +832,8 @@ def licenses_md(records: list[dict], split: dict, objects: list[dict],
         "| licence (SPDX) | split |",
         "|---|---|---|---|---|---|---|",
     ]
-    for r in records:
-        lines.append("| " + " | ".join(md_escape(x) for x in [
-            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
-            r["author"], r["license"], r["split"]]) + " |")
+    lines += [md_row(r, ["file", "shows", "source", "origin", "author", "license", "split"])
+              for r in records]
     lines += [
         "",
         "## Objects in `data/objects/`",
@@ -845,10 +849,8 @@ def licenses_md(records: list[dict], split: dict, objects: list[dict],
         "| licence (SPDX) |",
         "|---|---|---|---|---|---|",
     ]
-    for r in objects:
-        lines.append("| " + " | ".join(md_escape(x) for x in [
-            f"`{r['file']}`", r["shows"], r["source"], f"`{r['origin']}`",
-            r["author"], r["license"]]) + " |")
+    lines += [md_row(r, ["file", "shows", "source", "origin", "author", "license"])
+              for r in objects]
     lines += [
         "",
         "## Pairs of shots of one place in `data/pairs/`",
@@ -863,10 +865,8 @@ def licenses_md(records: list[dict], split: dict, objects: list[dict],
         "| licence (SPDX) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for r in pairs:
-        lines.append("| " + " | ".join(md_escape(x) for x in [
-            f"`{r['file']}`", r["pair"], r["shows"], r["source"],
-            f"`{r['origin']}`", r["author"], r["license"]]) + " |")
+    lines += [md_row(r, ["file", "pair", "shows", "source", "origin", "author", "license"])
+              for r in pairs]
     lines += ["", "Licence texts:", ""]
     for lic in sorted({r["license"] for r in records + objects + pairs}):
         lines.append(f"- {lic}: {LICENSE_URLS[lic]}")
