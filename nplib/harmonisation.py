@@ -47,10 +47,9 @@ from nplib.pyramid import resize
 from nplib.vgg import STRIDES, load_vgg
 
 #: Weight of ``E_s``, chosen by eye on three bundled objects and scenes from the
-#: colour-transfer start (notebook 07 shows too little / right / too much): at 30 and 100
-#: the object dissolves into the scene's texture (a ghost of it stays); at 1000 it keeps
-#: its shape and the change from the start is small, mostly along its outline; far above,
-#: it stays the start.
+#: colour-transfer start (notebook 07 shows too little / right / too much): at 10 the
+#: object dissolves into the scene's texture (a ghost of it stays); at 1000 it keeps its
+#: shape and the change from the start is small and broad; at 1e4 it stays the start.
 STRUCTURE = 1000.0
 
 
@@ -125,6 +124,9 @@ def _ring(inside: np.ndarray, width: int) -> np.ndarray:
     return grown & ~inside
 
 
+#: Width of the photo's ring around the object whose colours :func:`colour_transfer` matches.
+RING = 32
+
 _LAB = ImageCms.buildTransform(
     ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
 )
@@ -134,19 +136,25 @@ _RGB = ImageCms.buildTransform(
 
 
 def colour_transfer(
-    photo: np.ndarray, rgba: np.ndarray, at: tuple[int, int], ring: int = 32
+    photo: np.ndarray, rgba: np.ndarray, at: tuple[int, int], ring: int = RING
 ) -> np.ndarray:
     """The baseline: paste the object with its Lab mean and standard deviation, per
     channel, matched to those of the photo's ``ring`` pixels around it (Reinhard et al.
     2001; 8-bit Lab through littleCMS). Pixels the object does not touch are unchanged."""
     photo = check_image(photo)
     _, alpha, colours = paste(photo, rgba, at)
-    inside = alpha > 0.5
-    around = _ring(alpha > 0, ring)
+    return blend(photo, _transferred(photo, alpha, colours, ring), alpha)
+
+
+def _transferred(
+    photo: np.ndarray, alpha: np.ndarray, colours: np.ndarray, ring: int
+) -> np.ndarray:
+    """The object's ``colours`` (as :func:`paste` gives them) with the Lab mean and
+    standard deviation of the photo's ``ring`` around it: the colours, not yet blended."""
     lab_obj, lab_ph = (to_lab(x) for x in (colours, photo))
-    src, ref = lab_obj[inside], lab_ph[around]
+    src, ref = lab_obj[alpha > 0.5], lab_ph[_ring(alpha > 0, ring)]
     moved = (lab_obj - src.mean(0)) * (ref.std(0) / np.maximum(src.std(0), 1e-6)) + ref.mean(0)
-    return blend(photo, from_lab(moved), alpha)
+    return from_lab(moved)
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -255,8 +263,8 @@ def harmonise(
         raise InputError(f"unknown start {settings.start!r}: use {' or '.join(STARTS)}")
     _, alpha, colours = paste(photo, rgba, at)
     if settings.start == "colour-transfer":
-        colours = np.where(alpha[..., None] > 0, colour_transfer(photo, rgba, at), photo)
-        colours = colours.astype(np.float32)
+        moved = _transferred(photo, alpha, colours, RING)
+        colours = np.where(alpha[..., None] > 0, moved, photo).astype(np.float32)
     dev = pick_device(device)
     vgg = load_vgg(dev)
     rows, cols = bbox_window(alpha > 0, settings.margin)
