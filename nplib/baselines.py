@@ -1,19 +1,26 @@
-"""Cheap fills: the mean colour and smooth membrane (diffusion) and pull-push fills.
+"""Cheap fills: the mean colour and smooth membrane (diffusion) and pull-push fills,
+and one that is not a method at all: the oracle fill, the hidden truth blurred.
 
 The paper starts its coarsest level from the mean colour (docs/method.md section 5).
 A membrane fill, the solution of Laplace's equation inside the hole with the
 known pixels as boundary values, carries the surrounding low frequencies into
 the hole; it is the classic baseline every learned method must beat and a better
-starting point than a flat colour.
+starting point than a flat colour. The oracle fill reads the pixels a real method
+never sees; it stands in for a perfect content network, to measure what the texture
+stage makes of a start whose layout is right (docs/method.md section 9, "Starts of
+level 1").
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torchvision.transforms.functional import gaussian_blur
 
-from nplib.io import hole_bbox
+from nplib.io import InputError, hole_bbox
 
 
 def mean_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -21,6 +28,28 @@ def mean_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = image.copy()
     out[mask] = image[~mask].mean(axis=0)
     return out
+
+
+def oracle_fill(image: np.ndarray, mask: np.ndarray, blur: float) -> np.ndarray:
+    """The image's own pixels in the hole, Gaussian-blurred with a standard deviation of
+    ``blur`` times the hole's longer side; known pixels unchanged.
+
+    Not an inpainting method: it reads the hidden truth. An L2-trained content network
+    predicts the conditional mean of the hole, the truth blurred where it is uncertain,
+    so this is the start such a network would give if it were as good as its loss allows
+    at that blur (docs/method.md section 9, "Starts of level 1"). ``blur = 0`` returns
+    the truth itself.
+    """
+    if blur < 0:
+        raise InputError(f"blur must be >= 0, not {blur}")
+    top, bottom, left, right = hole_bbox(mask)
+    sigma = blur * max(bottom - top, right - left)
+    if sigma == 0:
+        return image.copy()
+    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+    radius = min(math.ceil(3 * sigma), (min(image.shape[:2]) - 1) // 2)  # reflect padding
+    blurred = gaussian_blur(x, [2 * radius + 1] * 2, [sigma] * 2).permute(1, 2, 0).numpy()
+    return np.where(mask[..., None], blurred, image).astype(np.float32)
 
 
 def _jacobi(x: torch.Tensor, hole: torch.Tensor, iters: int) -> torch.Tensor:

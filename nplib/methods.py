@@ -92,7 +92,7 @@ def _full(
     device: torch.device,
     progress: bool,
     quality: str | None = None,
-    start: str = DEFAULT_MODEL,
+    start: str | np.ndarray = DEFAULT_MODEL,
     texture: TextureSettings | None = None,
     sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
@@ -115,10 +115,10 @@ class Method(NamedTuple):
 #: name -> :class:`Method`. Options: ``model`` a content-network checkpoint name;
 #: ``settings`` / ``texture`` a :class:`nplib.neural_patch.TextureSettings`; ``quality`` a
 #: schedule name of :data:`nplib.synthesis.QUALITY` (None: "paper" on CUDA, "fast"
-#: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name or one of
-#: :data:`nplib.synthesis.STARTS`); ``sources`` other photos of the scene whose patches
-#: join the image's own (docs/method.md section 10; checked by
-#: :func:`nplib.io.check_source_photos`).
+#: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name, one of
+#: :data:`nplib.synthesis.STARTS`, or an array: :func:`nplib.synthesis.synthesize`);
+#: ``sources`` other photos of the scene whose patches join the image's own
+#: (docs/method.md section 10; checked by :func:`nplib.io.check_source_photos`).
 METHODS: dict[str, Method] = {
     "mean": Method(_mean, "fill the hole with the mean colour of the known pixels"),
     "diffusion": Method(_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),

@@ -186,8 +186,14 @@ def level_sources(sources: Sequence[np.ndarray], scale: float) -> list[np.ndarra
 
 
 def _coarse_start(
-    image: np.ndarray, mask: np.ndarray, start: str, device, photos: Sequence[np.ndarray]
+    image: np.ndarray,
+    mask: np.ndarray,
+    start: str | np.ndarray,
+    device,
+    photos: Sequence[np.ndarray],
 ) -> np.ndarray:
+    if isinstance(start, np.ndarray):  # the caller's own fill of the window, resized
+        return np.where(mask[..., None], resize_image(start, image.shape[:2]), image)
     if start == "mean":
         return mean_fill(image, mask)
     if start == "diffusion":
@@ -202,7 +208,7 @@ def synthesize(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    start: str = DEFAULT_MODEL,
+    start: str | np.ndarray = DEFAULT_MODEL,
     levels: int | None = None,
     schedule: Schedule | str | None = None,
     texture: TextureSettings | None = None,
@@ -213,7 +219,9 @@ def synthesize(
     """Fill ``mask``'s holes in ``image`` coarse to fine; return the image and every level.
 
     ``start`` is how level 1's hole begins: a content-network checkpoint name (the
-    paper), or one of :data:`STARTS`. ``levels`` defaults to :func:`num_levels`.
+    paper), one of :data:`STARTS`, or an array of ``image``'s shape whose hole holds your
+    own prediction (another network's, or :func:`nplib.baselines.oracle_fill`), resized to
+    level 1. ``levels`` defaults to :func:`num_levels`.
     ``schedule`` is a :class:`Schedule` or a name in :data:`QUALITY` (None: ``paper`` on
     CUDA, ``fast`` elsewhere, :func:`pick_schedule`); ``texture`` holds the energy's
     weights, patches and optimiser (:class:`nplib.neural_patch.TextureSettings`), whose
@@ -232,6 +240,10 @@ def synthesize(
     rows, cols = window(mask)
     check_window(rows, cols, MAX_WINDOW_PIXELS)
     win, win_mask = image[rows, cols], mask[rows, cols]
+    if isinstance(start, np.ndarray):
+        if start.shape != image.shape:
+            raise InputError(f"start has shape {start.shape}, the image {image.shape}")
+        start = start[rows, cols]
     sizes = level_sizes(mask, levels)
     n = len(sizes)
     masks = [resize_mask(win_mask, size) for size in sizes]
