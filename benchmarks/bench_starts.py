@@ -10,8 +10,8 @@ good as its L2 loss allows at that blur. Beside them, pypatchmatch and our Patch
 Two sets, the ones issue 18 measures:
 - "centre 512": 512x512 centre crops of the held-out photos with the 256x256 centre hole
   (``bench_pipeline.cases``: three photos, or all 9 with ``--all-photos``);
-- "table": every ``--table-every``-th of the 108 held-out 128x128 table crops with the
-  64x64 centre hole (one level).
+- "table": every ``--table-every``-th of the 108 held-out 128x128 crops of the paper's
+  table (``nplib.reproduce``) with the 64x64 centre hole (one level).
 
 For every start: the start's own hole PSNR and LPIPS (level 1's start upsampled to the
 image: what the texture stage is given) and the full method's, means over the set, and
@@ -43,7 +43,7 @@ from nplib.methods import composite
 from nplib.metrics import psnr
 from nplib.neural_patch import window
 from nplib.pyramid import resize_image
-from nplib.reproduce import peer_inpaint
+from nplib.reproduce import PER_PHOTO, crop_names, peer_inpaint
 from nplib.synthesis import synthesize
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -136,20 +136,22 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--all-photos", action="store_true", help="all 9 held-out photos at 512")
     ap.add_argument("--table-every", type=int, default=4, help="every n-th table crop (0: none)")
+    ap.add_argument("--sets", nargs="+", choices=("centre", "table"), default=("centre", "table"))
     ap.add_argument("--figure", default=str(Path(__file__).with_name("starts.jpg")))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} thread(s)")
-    centre = cases("centre 512", all_photos=args.all_photos)
-    big = run_set("centre 512", centre)
-    print_table(f"centre 512 ({len(centre)} photos, 256x256 hole)", big)
-    if args.table_every:
-        crops = data.heldout_crops(128, 6)
-        names = [f"{s}#{k}" for s in data.image_names("heldout") for k in range(6)]
+    if "table" in args.sets and args.table_every:
+        crops, names = data.heldout_crops(128, PER_PHOTO), crop_names()  # the table's 108
         mask = data.centre_mask(128, 128)
         items = [(names[i], crops[i], mask) for i in range(0, len(crops), args.table_every)]
         print_table(f"table ({len(items)} crops, 64x64 hole)", run_set("table", items))
+    if "centre" not in args.sets:
+        return
+    centre = cases("centre 512", all_photos=args.all_photos)
+    big = run_set("centre 512", centre)
+    print_table(f"centre 512 ({len(centre)} photos, 256x256 hole)", big)
     print("\ncentre 512, per photo, hole LPIPS:")
     labels = [lab for lab, _ in STARTS] + list(PEERS)
     print("| photo | " + " | ".join(labels) + " |")

@@ -166,3 +166,41 @@ def test_resized_masks_keep_every_hole():
     img = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
     small = resize_image(img, (16, 32))
     assert small.shape == (16, 32, 3) and small.min() >= 0 and small.max() <= 1
+
+
+def test_oracle_fill_blurs_only_the_hole_and_more_with_a_larger_blur(photo):
+    from nplib.baselines import oracle_fill
+    from nplib.metrics import psnr
+
+    image = photo[:128, :128].copy()
+    mask = data.centre_mask(128, 128)
+    assert np.array_equal(oracle_fill(image, mask, 0.0), image)
+    fills = [oracle_fill(image, mask, b) for b in (1 / 64, 1 / 16, 1 / 4)]
+    for fill in fills:
+        assert fill.dtype == np.float32 and np.array_equal(fill[~mask], image[~mask])
+        assert abs(fill[mask].mean() - image[mask].mean()) < 0.05  # about the same mean
+    scores = [psnr(fill, image, mask) for fill in fills]
+    assert scores[0] > scores[1] > scores[2]
+    with pytest.raises(InputError, match="blur"):
+        oracle_fill(image, mask, -0.1)
+
+
+def test_array_start_begins_level_one_with_the_callers_fill(photo):
+    from nplib.neural_patch import window
+    from nplib.pyramid import resize_image
+
+    image = photo[:192, :192].copy()
+    mask = data.centre_mask(192, 192)  # a 96 px hole: two levels
+    start = image.copy()
+    start[mask] = [1.0, 0.0, 0.0]  # a red hole nobody else would fill with
+    out, stages = synthesize(image, mask, start=start, schedule=Schedule(iters=(1,)),
+                             progress=False)  # fmt: skip
+    assert len(stages) == 2
+    rows, cols = window(mask)
+    expected = resize_image(start[rows, cols], stages[0].size)
+    hole = synthesis.resize_mask(mask[rows, cols], stages[0].size)
+    assert np.allclose(stages[0].start[hole], expected[hole])
+    assert stages[0].start[hole][:, 0].mean() > 0.9  # red in, red at level 1
+    _check(image, mask, out)
+    with pytest.raises(InputError, match="start has shape"):
+        synthesize(image, mask, start=start[:100], progress=False)
