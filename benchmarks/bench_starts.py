@@ -33,17 +33,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nplib import data, inpaint
+from nplib import data
 from nplib.baselines import oracle_fill
 from nplib.content import DEFAULT_MODEL
 from nplib.figures import image_grid
-from nplib.io import hole_bbox, save_figure
+from nplib.io import bbox_window, save_figure
 from nplib.lpips import lpips
 from nplib.methods import composite
 from nplib.metrics import psnr
 from nplib.neural_patch import window
 from nplib.pyramid import resize_image
-from nplib.reproduce import PER_PHOTO, crop_names, peer_inpaint
+from nplib.reproduce import PER_PHOTO, crop_names, fill
 from nplib.synthesis import synthesize
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -93,18 +93,15 @@ def run_set(name: str, items: list[tuple[str, np.ndarray, np.ndarray]]) -> dict:
             out, levels = synthesize(image, mask, start=begin, schedule="fast", progress=False)
             sec = time.perf_counter() - t0
             first = upsampled_start(image, mask, levels[0].start)
-            for key, fill, s in ((label, out, sec), ("start: " + label, first, 0.0)):
+            for key, img, s in ((label, out, sec), ("start: " + label, first, 0.0)):
                 rows.setdefault(key, []).append(
-                    (psnr(fill, image, mask), lpips(fill, image, mask), s, fill))
+                    (psnr(img, image, mask), lpips(img, image, mask), s, img))
             (_, q0, _, _), (p1, q1, _, _) = rows["start: " + label][-1], rows[label][-1]
             print(f"{name} {item:16s} {label:44s} start LPIPS {q0:.3f}  full {p1:6.2f} dB "
                   f"LPIPS {q1:.3f}  {sec:5.1f} s", flush=True)
         for peer in PEERS:
             t0 = time.perf_counter()
-            if peer == "pypatchmatch":
-                out = composite(image, peer_inpaint(peer, image, mask), mask)
-            else:
-                out = inpaint(image, mask, peer, seed=0, progress=False)
+            out = fill(peer, image, mask)  # seeded, known pixels kept, as in the table
             sec = time.perf_counter() - t0
             rows.setdefault(peer, []).append((psnr(out, image, mask), lpips(out, image, mask),
                                               sec, out))
@@ -127,8 +124,7 @@ def print_table(name: str, rows: dict) -> None:
 
 
 def zoom(img: np.ndarray, mask: np.ndarray, margin: int = 16) -> np.ndarray:
-    top, bottom, left, right = hole_bbox(mask)
-    return img[max(top - margin, 0) : bottom + margin, max(left - margin, 0) : right + margin]
+    return img[bbox_window(mask, margin)]
 
 
 def main() -> None:
