@@ -24,6 +24,7 @@ multi-scale pipeline (section 5) calls it once per level.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
+from nplib.candidates import augmented, strip_fill
 from nplib.device import pick_device
 from nplib.io import InputError, bbox_window, check_window, hole_bbox
 from nplib.vgg import STRIDES, load_vgg
@@ -82,6 +84,17 @@ class TextureSettings:
     chunk: int = 1024  # sources per convolution when matching: bounds the memory
     usage_weight: float = 0.0  # penalty on over-used sources (spread_matches); 0: the paper
     distance: str = "ncc"  # how queries are matched (match): "ncc", the paper's, or "l2"
+    # docs/method.md, "The texture stage the authors ran": each default below is ours,
+    # the alternative the authors' code
+    candidates: str = "window"  # "window": known patches of the current fill; "authors"
+    query_stride: int = 1  # queries on a grid of this stride (the authors': 2)
+    query_reach: bool = False  # also query known positions whose receptive field sees the hole
+    votes: str = "sum"  # a position's weight: "sum" of its queries, or "mean" (the authors')
+
+
+#: Receptive-field radius (pixels) of each texture layer of VGG-19: how far from a pixel a
+#: feature position can be and still see it (relu3_1: 24-pixel field, relu4_1: 72).
+REACH_PIXELS = {"relu3_1": 12, "relu4_1": 36}
 
 
 class NoSourceError(ValueError):
@@ -96,6 +109,21 @@ def layer_mask(mask: torch.Tensor, stride: int) -> torch.Tensor:
     """
     m = mask.to(torch.float32)[None, None]
     return F.max_pool2d(m, stride, stride, ceil_mode=True)[0, 0] > 0
+
+
+def query_area(hole: torch.Tensor, reach: int = 0) -> torch.Tensor:
+    """The positions whose patches are queries: the layer's hole grown by ``reach`` positions
+    (0: the hole itself). Known positions within reach of the hole have features that see
+    the fill, so querying them forces the fill's border to continue its surroundings."""
+    if reach <= 0:
+        return hole
+    grown = F.max_pool2d(hole[None, None].float(), 2 * reach + 1, 1, reach)[0, 0]
+    return grown > 0
+
+
+def layer_reach(layer: str, stride: int) -> int:
+    """:data:`REACH_PIXELS` of ``layer`` in feature positions of ``stride`` pixels."""
+    return math.ceil(REACH_PIXELS[layer] / stride)
 
 
 def source_patches(
@@ -140,20 +168,25 @@ def photo_patches(feat: torch.Tensor, patch_size: int = 3, stride: int = 2) -> t
 
 def match(
     feat: torch.Tensor,
-    hole: torch.Tensor,
+    queries: torch.Tensor,
     sources: torch.Tensor,
     chunk: int = 1024,
     penalty: torch.Tensor | None = None,
     distance: str = "ncc",
+    stride: int = 1,
 ) -> tuple[torch.Tensor, int]:
-    """Index of the best source for every hole query of ``feat`` (C, h, w), and peak bytes.
+    """Index of the best source for every query of ``feat`` (C, h, w), and peak bytes.
+
+    ``queries`` (h, w) bool marks the query positions (the hole, or :func:`query_area`);
+    with ``stride`` > 1 only those on a grid of that stride from the top-left corner of
+    their bounding box are queries (:func:`query_grid`), the authors' stride-2 queries.
 
     Normalised cross-correlation as a convolution (CNNMRF, Li & Wand 2016): the
     L2-normalised sources (S, C, p, p) are the filters; the zero-padded query map,
-    cropped to the hole's bounding box, is convolved with ``chunk`` of them at a
-    time, keeping a running max / argmax over the filter dimension. The query's own
-    norm is the same for every source, so it does not change the argmax. Returns
-    the indices (Q,) for the hole positions in row-major order and the size in
+    cropped to the queries' bounding box, is convolved (with ``stride``) with ``chunk`` of
+    them at a time, keeping a running max / argmax over the filter dimension. The query's
+    own norm is the same for every source, so it does not change the argmax. Returns
+    the indices (Q,) for the queries in row-major order and the size in
     bytes of the largest response tensor (chunk x box area), the peak extra memory.
 
     ``penalty`` (S,), if given, is subtracted from each source's cosine similarity (the
@@ -163,8 +196,9 @@ def match(
     the argmin of ``||q - s||^2``); a penalty is then subtracted from that response.
     """
     pad = sources.shape[-1] // 2
-    y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
+    y0, y1, x0, x1 = hole_bbox(queries.cpu().numpy())
     region = F.pad(feat[None], (pad, pad, pad, pad))[:, :, y0 : y1 + 2 * pad, x0 : x1 + 2 * pad]
+    grid = query_grid(queries, stride)
     norms = sources.flatten(1).norm(dim=1)
     if distance == "ncc":
         filters = sources / norms.clamp_min(1e-8)[:, None, None, None]
@@ -172,14 +206,14 @@ def match(
         filters, half_sq = sources, 0.5 * norms**2
     else:
         raise ValueError(f"unknown distance {distance!r}: use ncc or l2")
-    best = torch.full((y1 - y0, x1 - x0), -torch.inf, device=feat.device, dtype=feat.dtype)
-    arg = torch.zeros((y1 - y0, x1 - x0), dtype=torch.long, device=feat.device)
+    best = torch.full(grid.shape, -torch.inf, device=feat.device, dtype=feat.dtype)
+    arg = torch.zeros(grid.shape, dtype=torch.long, device=feat.device)
     if penalty is not None and distance == "ncc":
-        norm = F.unfold(region, sources.shape[-1])[0].norm(dim=0).clamp_min(1e-8)
-        norm = norm.reshape(y1 - y0, x1 - x0)
+        norm = F.unfold(region, sources.shape[-1], stride=stride)[0].norm(dim=0).clamp_min(1e-8)
+        norm = norm.reshape(grid.shape)
     peak = 0
     for start in range(0, len(filters), chunk):
-        resp = F.conv2d(region, filters[start : start + chunk])[0]  # (chunk, bh, bw)
+        resp = F.conv2d(region, filters[start : start + chunk], stride=stride)[0]  # (chunk, gh, gw)
         peak = max(peak, resp.numel() * resp.element_size())
         if distance == "l2":
             resp = resp - half_sq[start : start + chunk, None, None]
@@ -190,7 +224,15 @@ def match(
         better = val > best
         best = torch.where(better, val, best)
         arg = torch.where(better, idx + start, arg)
-    return arg[hole[y0:y1, x0:x1]], peak
+    return arg[grid], peak
+
+
+def query_grid(queries: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    """``queries`` (h, w) cropped to their bounding box and subsampled with ``stride`` from
+    its top-left corner: (ceil(bh / stride), ceil(bw / stride)) bool, the positions
+    :func:`match` answers, in the order of its result."""
+    y0, y1, x0, x1 = hole_bbox(queries.cpu().numpy())
+    return queries[y0:y1:stride, x0:x1:stride]
 
 
 #: Re-assignments of :func:`spread_matches`: the usage counts settle after two or three.
@@ -199,12 +241,13 @@ SPREAD_ROUNDS = 3
 
 def spread_matches(
     feat: torch.Tensor,
-    hole: torch.Tensor,
+    queries: torch.Tensor,
     sources: torch.Tensor,
     nn: torch.Tensor,
     weight: float,
     chunk: int = 1024,
     distance: str = "ncc",
+    stride: int = 1,
 ) -> torch.Tensor:
     """Re-match with a source-usage penalty, against the collapse of nearest-neighbour
     matching onto a few sources (docs/method.md section 9, "Source usage").
@@ -218,7 +261,7 @@ def spread_matches(
     share = len(nn) / len(sources)
     for _ in range(SPREAD_ROUNDS):
         usage = torch.bincount(nn, minlength=len(sources)).to(feat.dtype) / share
-        nn, _ = match(feat, hole, sources, chunk, penalty=weight * usage, distance=distance)
+        nn, _ = match(feat, queries, sources, chunk, weight * usage, distance, stride)
     return nn
 
 
@@ -226,17 +269,18 @@ def spread_matches(
 class PatchTarget:
     """The fixed matches of one layer, folded into a target map (see :func:`texture_energy`).
 
-    ``box`` is the hole's bounding box at the layer; ``target`` and ``weight``
-    cover it plus a ``pad`` border, in the zero-padded feature map's coordinates.
+    ``box`` is the queries' bounding box at the layer (the hole's, or the hole grown by
+    the layer's reach); ``target`` and ``weight`` cover it plus a ``pad`` border, in the
+    zero-padded feature map's coordinates.
     """
 
     layer: str
     box: tuple[int, int, int, int]
     pad: int
     target: torch.Tensor  # (C, bh + 2 pad, bw + 2 pad): overlap-averaged matched sources
-    weight: torch.Tensor  # (1, bh + 2 pad, bw + 2 pad): number of hole patches covering
-    const: float  # sum_i ||P_nn(i)||^2 - sum_k n_k ||T_k||^2
-    nn: torch.Tensor  # (Q,) index of each hole query's source
+    weight: torch.Tensor  # (1, bh + 2 pad, bw + 2 pad): queries covering ("sum") or 0/1 ("mean")
+    const: float  # sum_i ||P_nn(i)||^2 - sum_k n_k ||T_k||^2 ("sum"), 0 ("mean")
+    nn: torch.Tensor  # (Q,) index of each query's source
     source_centres: torch.Tensor  # (S, 2) of the image's own sources; nn >= S: another photo
     peak_bytes: int
 
@@ -251,37 +295,68 @@ def build_target(
     usage_weight: float = 0.0,
     extra: torch.Tensor | None = None,
     distance: str = "ncc",
+    *,
+    own_sources: bool = True,
+    query_stride: int = 1,
+    reach: int = 0,
+    votes: str = "sum",
 ) -> PatchTarget:
-    """Match the hole queries of ``feat`` (C, h, w) to sources and fold the matches.
+    """Match the queries of ``feat`` (C, h, w) to sources and fold the matches.
+
+    The queries are the hole's positions, grown by ``reach`` positions
+    (:func:`query_area`) and taken on a ``query_stride`` grid (:func:`query_grid`); the
+    sources are the known patches of ``feat`` (:func:`source_patches`; none with
+    ``own_sources=False``) and ``extra``.
 
     ``extra`` (S2, C, p, p), if given, are patches of other photos (:func:`photo_patches`)
     that join the image's own sources as candidates (docs/method.md section 10); their
     indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
     more sources (:func:`spread_matches`); ``distance`` is :func:`match`'s. The matched
     source patches are placed at their queries' centres and folded (summed where they
-    overlap); dividing by the overlap count ``n`` gives the target map ``T``. ``feat``
-    should be detached: the matches are held fixed.
+    overlap); dividing by the overlap count ``n`` gives the target map ``T``. With
+    ``votes="sum"`` a position weighs ``n`` in :func:`texture_energy` (the loss summed over
+    the queries); with ``"mean"`` every covered position weighs 1, as the authors' gradient,
+    which divides the patches' pull by the overlap count. ``feat`` should be detached: the
+    matches are held fixed.
     """
-    sources, centres = source_patches(feat, hole, patch_size, source_stride)
+    if votes not in ("sum", "mean"):
+        raise ValueError(f"unknown votes {votes!r}: use sum or mean")
+    c = feat.shape[0]
+    if own_sources:
+        sources, centres = source_patches(feat, hole, patch_size, source_stride)
+    else:
+        sources = feat.new_zeros(0, c, patch_size, patch_size)
+        centres = torch.zeros(0, 2, dtype=torch.long, device=feat.device)
     if extra is not None:
         sources = torch.cat([sources, extra])
-    nn, peak = match(feat, hole, sources, chunk, distance=distance)
+    if not len(sources):
+        raise NoSourceError("no source patch at this layer")
+    queries = query_area(hole, reach)
+    nn, peak = match(feat, queries, sources, chunk, distance=distance, stride=query_stride)
     if usage_weight:
-        nn = spread_matches(feat, hole, sources, nn, usage_weight, chunk, distance)
-    pad = patch_size // 2
-    y0, y1, x0, x1 = hole_bbox(hole.cpu().numpy())
-    bh, bw = y1 - y0, x1 - x0
-    out = (bh + 2 * pad, bw + 2 * pad)
+        nn = spread_matches(feat, queries, sources, nn, usage_weight, chunk, distance, query_stride)
+    pad, s = patch_size // 2, query_stride
+    y0, y1, x0, x1 = hole_bbox(queries.cpu().numpy())
+    grid = query_grid(queries, s)
+    (gh, gw), on = grid.shape, grid.flatten()
+    folded = ((gh - 1) * s + patch_size, (gw - 1) * s + patch_size)
+    fill = (0, x1 - x0 + 2 * pad - folded[1], 0, y1 - y0 + 2 * pad - folded[0])
+
+    def fold(cols: torch.Tensor) -> torch.Tensor:  # the box plus its pad border
+        return F.pad(F.fold(cols[None], folded, patch_size, stride=s)[0], fill)
+
     picked = sources[nn].flatten(1)  # (Q, C*p*p)
-    in_box = hole[y0:y1, x0:x1].flatten()
-    cols = feat.new_zeros(picked.shape[1], bh * bw)
-    cols[:, in_box] = picked.T
-    total = F.fold(cols[None], out, patch_size)[0]
-    ones = feat.new_zeros(patch_size * patch_size, bh * bw)
-    ones[:, in_box] = 1.0
-    weight = F.fold(ones[None], out, patch_size)[0]
-    target = total / weight.clamp_min(1.0)
-    const = float((picked**2).sum() - (weight * target**2).sum())
+    cols = feat.new_zeros(picked.shape[1], gh * gw)
+    cols[:, on] = picked.T
+    total = fold(cols)
+    ones = feat.new_zeros(patch_size * patch_size, gh * gw)
+    ones[:, on] = 1.0
+    count = fold(ones)
+    target = total / count.clamp_min(1.0)
+    if votes == "sum":
+        weight, const = count, float((picked**2).sum() - (count * target**2).sum())
+    else:
+        weight, const = (count > 0).to(feat.dtype), 0.0
     return PatchTarget(layer, (y0, y1, x0, x1), pad, target, weight, const, nn, centres, peak)
 
 
@@ -380,6 +455,9 @@ class HoleEnergy:
     nearest sources of the current fill and holds them fixed until the next call.
     ``photos`` are other (H', W', 3) photos at this scale whose patches join the window's
     own as sources (docs/method.md section 10); their features are computed once, here.
+    With ``settings.candidates == "authors"`` the window's own sources are replaced by the
+    patches of its strip-filled, rotated and scaled copies (:mod:`nplib.candidates`),
+    also computed once, here.
     """
 
     def __init__(
@@ -399,14 +477,21 @@ class HoleEnergy:
         self.ref = None if content is None else _to_tensor(content[self.rows, self.cols], device)
         self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
         self.extra: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
-        for photo in photos:
+        copies = [_to_tensor(photo, device) for photo in photos]
+        if settings.candidates == "authors":
+            filled = strip_fill(image[self.rows, self.cols], mask[self.rows, self.cols])
+            copies += augmented(_to_tensor(filled, device))
+        elif settings.candidates != "window":
+            raise ValueError(f"unknown candidates {settings.candidates!r}: use window or authors")
+        for copy in copies:
             with torch.no_grad():
-                feats = self.vgg(_to_tensor(photo, device), list(settings.layers))
+                feats = self.vgg(copy, list(settings.layers))
             for n in settings.layers:
                 new = photo_patches(feats[n][0], settings.patch_size, settings.source_stride)
                 old = self.extra[n]
                 self.extra[n] = new if old is None else torch.cat([old, new])
         self.targets: list[PatchTarget] = []
+        self.passes = 0  # VGG forward + backward passes of __call__
 
     def start(self, init: np.ndarray) -> torch.Tensor:
         """The free variable ``z`` (1, 3, h, w) from an (H, W, 3) start of the whole image."""
@@ -424,6 +509,8 @@ class HoleEnergy:
                 self.targets.append(build_target(
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
                     s.usage_weight, self.extra[n], s.distance,
+                    own_sources=s.candidates == "window", query_stride=s.query_stride,
+                    reach=layer_reach(n, STRIDES[n]) if s.query_reach else 0, votes=s.votes,
                 ))  # fmt: skip
             except NoSourceError:
                 continue
@@ -434,6 +521,7 @@ class HoleEnergy:
         """E at ``z`` with the current matches, and its terms as floats (E_t and TV unweighted)."""
         x = self.known + self.hole * z
         feats = self.vgg(x, list(self.settings.layers))
+        self.passes += 1
         e_t = sum(texture_energy(feats[t.layer][0], t) for t in self.targets)
         e_c = content_energy(x, self.ref, self.hole) if self.ref is not None else x.new_zeros(())
         tv = tv_energy(x, self.mask)
@@ -451,9 +539,19 @@ class HoleEnergy:
 
 
 def make_optimizer(z: torch.Tensor, settings: TextureSettings) -> torch.optim.Optimizer:
-    """L-BFGS (strong-Wolfe line search, history 25, as in the authors' code) or Adam."""
+    """L-BFGS with history 25 (the authors'), or Adam.
+
+    ``"lbfgs"``: with a strong-Wolfe line search, up to 20 evaluations an iteration (ours);
+    ``"lbfgs-fixed"``: the authors' (myoptimizer.lua), no line search and step 1 (the
+    first step scaled by 1 / |g|_1), one VGG pass an iteration.
+    """
     if settings.optimizer == "adam":
         return torch.optim.Adam([z], lr=settings.lr)
+    if settings.optimizer == "lbfgs-fixed":
+        return torch.optim.LBFGS(
+            [z], lr=1.0, max_iter=1, history_size=25, line_search_fn=None,
+            tolerance_grad=0.0, tolerance_change=0.0,
+        )  # fmt: skip
     if settings.optimizer == "lbfgs":
         # one iteration per step() call; max_eval bounds the line search, whose torch
         # default (max_iter * 5 // 4 = 1) would starve it and never move
@@ -461,7 +559,7 @@ def make_optimizer(z: torch.Tensor, settings: TextureSettings) -> torch.optim.Op
             [z], max_iter=1, max_eval=20, history_size=25, line_search_fn="strong_wolfe",
             tolerance_grad=0.0, tolerance_change=0.0,
         )  # fmt: skip
-    raise ValueError(f"unknown optimizer {settings.optimizer!r}: use lbfgs or adam")
+    raise ValueError(f"unknown optimizer {settings.optimizer!r}: use lbfgs, lbfgs-fixed or adam")
 
 
 def optimise(
@@ -485,7 +583,8 @@ def optimise(
     fresh optimiser. ``photos``: other photos at this scale, whose patches are candidate
     sources too (:class:`HoleEnergy`). Returns the image (known pixels untouched) and the
     energy terms per iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV unweighted) and the
-    seconds elapsed ("time") before iteration k, and ``history[iters]`` after the last one.
+    seconds elapsed ("time") and VGG passes ("passes") before iteration k, and
+    ``history[iters]`` after the last one.
     """
     t0 = time.perf_counter()
     energy = HoleEnergy(image, mask, content, settings, pick_device(device), photos)
@@ -502,6 +601,7 @@ def optimise(
         e, vals = energy(z)
         e.backward()
         vals["time"] = time.perf_counter() - t0
+        vals["passes"] = energy.passes
         last.update(z=z.detach().clone(), grad=z.grad.clone(), e=e.detach(), vals=vals)
         return e
 

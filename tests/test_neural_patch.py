@@ -174,7 +174,7 @@ def test_optimise_lowers_energy_and_keeps_known_pixels(optimizer):
     init = np.where(mask[..., None], np.float32(0.5), img)
     settings = npm.TextureSettings(iters=3, optimizer=optimizer, lr=0.005)
     out, hist = npm.optimise(img, mask, init, init, settings, progress=False)
-    assert len(hist) == 4 and set(hist[0]) == {"E", "E_c", "E_t", "TV", "time"}
+    assert len(hist) == 4 and set(hist[0]) == {"E", "E_c", "E_t", "TV", "time", "passes"}
     assert hist[-1]["E"] < hist[0]["E"]
     assert hist[-1]["E_t"] < hist[0]["E_t"]
     assert hist[0]["E_c"] == 0.0 and hist[-1]["E_c"] > 0.0

@@ -1,0 +1,187 @@
+"""Benchmark: the texture stage the authors ran, departure by departure (issue 26).
+
+Every rung is ``synthesize`` (the full method, content-network start) with one
+:class:`nplib.synthesis.Schedule` and :class:`nplib.neural_patch.TextureSettings`; each
+adds or isolates one of the authors' choices (docs/method.md, "The texture stage the
+authors ran"). Peers in the same run: pypatchmatch and our PatchMatch.
+
+Sets:
+- "table": every ``--table-every``-th of the 108 held-out 128x128 crops of the paper's
+  table with the 64x64 centre hole (one level);
+- "centre": 512x512 centre crops of the held-out photos with the 256x256 hole (three
+  levels): the first ``--photos`` of the 9.
+
+Each result (hole PSNR and LPIPS, seconds, VGG passes) is appended to ``--results`` (JSON
+lines) as soon as it exists, so runs resume, and two processes (``--threads 1`` each,
+different ``--rungs``) can share one file; ``--report`` prints the tables from it alone.
+The crops of one photo are not independent samples: the paired difference against
+pypatchmatch is averaged per photo first, and its standard error is over the photos.
+
+    .venv/bin/python benchmarks/bench_texture.py --sets table --rungs ours authors
+    .venv/bin/python benchmarks/bench_texture.py --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nplib import data
+from nplib.io import bbox_window, save_image
+from nplib.lpips import lpips
+from nplib.metrics import psnr
+from nplib.neural_patch import TextureSettings
+from nplib.reproduce import PER_PHOTO, crop_names, fill
+from nplib.synthesis import QUALITY, Schedule, synthesize
+
+PAPER = QUALITY["paper"]
+AUTHORS = TextureSettings(candidates="authors", query_stride=2, query_reach=True, votes="mean")
+
+#: label -> (schedule, texture settings, one line of what it changes)
+RUNGS: dict[str, tuple[Schedule, TextureSettings, str]] = {
+    "paper": (PAPER, TextureSettings(), "ours: 100 its a level, rematch every 10"),
+    "+cand": (PAPER, TextureSettings(candidates="authors"),
+              "the authors' candidates (strip fill, 3 rotations x 3 scales, once a level)"),
+    "+cand+reach": (PAPER, TextureSettings(candidates="authors", query_reach=True),
+                    "and queries at known positions within reach of the hole"),
+    "+cand+reach+s2": (PAPER, TextureSettings(candidates="authors", query_reach=True,
+                                              query_stride=2),
+                       "and queries on a stride-2 grid"),
+    "+cand+reach+s2+mean": (PAPER, AUTHORS, "and mean votes (the authors' weighting)"),
+    "+cand+reach+mean": (PAPER, TextureSettings(candidates="authors", query_reach=True,
+                                                votes="mean"),
+                         "authors' candidates, reach and mean votes, stride 1"),
+    "authors+fixed": (PAPER, TextureSettings(candidates="authors", query_reach=True,
+                                             query_stride=2, votes="mean",
+                                             optimizer="lbfgs-fixed"),
+                      "and L-BFGS without line search, step 1 (the authors')"),
+    "authors+fixed+once": (Schedule(iters=(100,), rematch_every=0, fine_margin=None,
+                                    layers=PAPER.layers),
+                           TextureSettings(candidates="authors", query_reach=True,
+                                           query_stride=2, votes="mean",
+                                           optimizer="lbfgs-fixed"),
+                           "and matches once a level (the authors' fast code)"),
+    "reach": (PAPER, TextureSettings(query_reach=True), "our candidates, reach alone"),
+    "fixed": (PAPER, TextureSettings(optimizer="lbfgs-fixed"), "our stage, fixed-step L-BFGS"),
+    "fast": (QUALITY["fast"], TextureSettings(), "the CPU default (30/20/6 its)"),
+    "fast+cand": (QUALITY["fast"], TextureSettings(candidates="authors"),
+                  "fast with the authors' candidates"),
+}  # fmt: skip
+PEERS = ("pypatchmatch", "patchmatch")
+
+
+def items(kind: str, every: int, photos: int) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(photo, item, image, mask) of a set."""
+    if kind == "table":
+        crops, names = data.heldout_crops(128, PER_PHOTO), crop_names()
+        mask = data.centre_mask(128, 128)
+        return [(names[i].split("#")[0], names[i], crops[i], mask)
+                for i in range(0, len(crops), every)]
+    slugs = data.image_names("heldout")[:photos]
+    mask = data.centre_mask(512, 512)
+    return [(s, s, data.centre_crop(data.load_image(s), 512), mask) for s in slugs]
+
+
+def run_one(method: str, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """A rung's or a peer's fill, and its VGG passes (0 for the peers)."""
+    if method in PEERS:
+        return fill(method, image, mask), 0
+    schedule, texture, _ = RUNGS[method]
+    out, levels = synthesize(image, mask, schedule=schedule, texture=texture, progress=False)
+    return out, sum(level.history[-1]["passes"] for level in levels)
+
+
+def load(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def report(rows: list[dict]) -> None:
+    by = defaultdict(dict)  # (set, method) -> item -> row
+    for r in rows:
+        by[(r["set"], r["method"])][r["item"]] = r
+    for kind in ("table", "centre"):
+        methods = [m for m in list(PEERS) + list(RUNGS) if (kind, m) in by]
+        if not methods:
+            continue
+        ref = by.get((kind, "pypatchmatch"), {})
+        print(f"\n{kind}: means over the items both have; paired difference in hole LPIPS "
+              "against pypatchmatch, averaged per photo, mean +- standard error over photos")
+        print("| rung | items | hole PSNR | hole LPIPS | vs pypatchmatch | better on "
+              "(photos) | s (median) | VGG passes (median) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for m in methods:
+            got = by[(kind, m)]
+            common = [i for i in got if i in ref] or list(got)
+            per_photo = defaultdict(list)
+            for i in common:
+                if i in ref:
+                    per_photo[got[i]["photo"]].append(got[i]["lpips"] - ref[i]["lpips"])
+            d = np.array([np.mean(v) for v in per_photo.values()])
+            diff = (f"{d.mean():+.3f} +- {d.std(ddof=1) / np.sqrt(len(d)):.3f}"
+                    if len(d) > 1 else "")
+            wins = f"{int((d < 0).sum())} of {len(d)}" if len(d) else ""
+            print(f"| {m} | {len(common)} | {np.mean([got[i]['psnr'] for i in common]):.2f} | "
+                  f"{np.mean([got[i]['lpips'] for i in common]):.3f} | {diff} | {wins} | "
+                  f"{statistics.median(got[i]['seconds'] for i in common):.1f} | "
+                  f"{statistics.median(got[i]['passes'] for i in common):.0f} |")
+        if kind == "centre":
+            photos = sorted({i for m in methods for i in by[(kind, m)]})
+            print("\ncentre, per photo, hole LPIPS:")
+            print("| rung | " + " | ".join(photos) + " |")
+            print("|---|" + "---:|" * len(photos))
+            for m in methods:
+                got = by[(kind, m)]
+                print(f"| {m} | " + " | ".join(
+                    f"{got[p]['lpips']:.3f}" if p in got else "" for p in photos) + " |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", nargs="+", choices=("table", "centre"), default=["table"])
+    ap.add_argument("--rungs", nargs="+", choices=list(RUNGS) + list(PEERS),
+                    default=list(PEERS) + ["paper"])
+    ap.add_argument("--table-every", type=int, default=4)
+    ap.add_argument("--photos", type=int, default=3, help="centre set: the first N of 9")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--results", default="benchmarks/results/texture.jsonl")
+    ap.add_argument("--fills", default=None, help="save each fill, zoomed, under this folder")
+    ap.add_argument("--report", action="store_true", help="only print the tables")
+    args = ap.parse_args()
+    path = Path(args.results)
+    if not args.report:
+        torch.set_num_threads(args.threads)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for kind in args.sets:
+            todo = items(kind, args.table_every, args.photos)
+            for method in args.rungs:
+                done = {(r["set"], r["method"], r["item"]) for r in load(path)}
+                for photo, item, image, mask in todo:
+                    if (kind, method, item) in done:
+                        continue
+                    t0 = time.perf_counter()
+                    out, passes = run_one(method, image, mask)
+                    row = dict(set=kind, method=method, photo=photo, item=item,
+                               psnr=psnr(out, image, mask), lpips=lpips(out, image, mask),
+                               seconds=time.perf_counter() - t0, passes=passes,
+                               threads=args.threads)
+                    with path.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    print(f"{kind} {method:22s} {item:18s} LPIPS {row['lpips']:.3f} "
+                          f"PSNR {row['psnr']:.2f} {row['seconds']:.1f} s", flush=True)
+                    if args.fills:
+                        save_image(Path(args.fills) / kind / method / f"{item}.png",
+                                   out[bbox_window(mask, 16)])
+    report(load(path))
+
+
+if __name__ == "__main__":
+    main()
