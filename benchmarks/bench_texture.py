@@ -28,52 +28,62 @@ import json
 import statistics
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from nplib import data
-from nplib.io import bbox_window, save_image
+from nplib.figures import image_grid
+from nplib.io import bbox_window, read_image, save_figure, save_image
 from nplib.lpips import lpips
 from nplib.metrics import psnr
-from nplib.neural_patch import TextureSettings
+from nplib.neural_patch import ALPHA, TextureSettings
 from nplib.reproduce import PER_PHOTO, crop_names, fill
 from nplib.synthesis import QUALITY, Schedule, synthesize
 
 PAPER = QUALITY["paper"]
-AUTHORS = TextureSettings(candidates="authors", query_stride=2, query_reach=True, votes="mean")
+ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
 
-#: label -> (schedule, texture settings, one line of what it changes)
-RUNGS: dict[str, tuple[Schedule, TextureSettings, str]] = {
-    "paper": (PAPER, TextureSettings(), "ours: 100 its a level, rematch every 10"),
-    "+cand": (PAPER, TextureSettings(candidates="authors"),
-              "the authors' candidates (strip fill, 3 rotations x 3 scales, once a level)"),
-    "+cand+reach": (PAPER, TextureSettings(candidates="authors", query_reach=True),
-                    "and queries at known positions within reach of the hole"),
-    "+cand+reach+s2": (PAPER, TextureSettings(candidates="authors", query_reach=True,
-                                              query_stride=2),
-                       "and queries on a stride-2 grid"),
-    "+cand+reach+s2+mean": (PAPER, AUTHORS, "and mean votes (the authors' weighting)"),
-    "+cand+reach+mean": (PAPER, TextureSettings(candidates="authors", query_reach=True,
-                                                votes="mean"),
-                         "authors' candidates, reach and mean votes, stride 1"),
-    "authors+fixed": (PAPER, TextureSettings(candidates="authors", query_reach=True,
-                                             query_stride=2, votes="mean",
-                                             optimizer="lbfgs-fixed"),
-                      "and L-BFGS without line search, step 1 (the authors')"),
-    "authors+fixed+once": (Schedule(iters=(100,), rematch_every=0, fine_margin=None,
-                                    layers=PAPER.layers),
-                           TextureSettings(candidates="authors", query_reach=True,
-                                           query_stride=2, votes="mean",
-                                           optimizer="lbfgs-fixed"),
-                           "and matches once a level (the authors' fast code)"),
-    "reach": (PAPER, TextureSettings(query_reach=True), "our candidates, reach alone"),
-    "fixed": (PAPER, TextureSettings(optimizer="lbfgs-fixed"), "our stage, fixed-step L-BFGS"),
-    "fast": (QUALITY["fast"], TextureSettings(), "the CPU default (30/20/6 its)"),
-    "fast+cand": (QUALITY["fast"], TextureSettings(candidates="authors"),
-                  "fast with the authors' candidates"),
-}  # fmt: skip
+#: Each departure from the authors' code as a TextureSettings change (docs/method.md).
+CHANGES = {
+    "strip": dict(candidates="strip"),  # candidates from the strip-filled window, once
+    "authors-cand": dict(candidates="authors"),  # and its rotated and scaled copies
+    "own+strip": dict(candidates="window+strip"),  # ours and the strip-filled window's
+    "own+authors": dict(candidates="window+authors"),  # ours and the authors'
+    "reach": dict(query_reach=True),  # queries within reach of the hole
+    "s2": dict(query_stride=2),  # queries on a stride-2 grid
+    "mean": dict(votes="mean"),  # every covered position weighs 1
+    "fixed": dict(optimizer="lbfgs-fixed"),  # L-BFGS without line search
+    "relu4_2": dict(content_layer="relu4_2"),  # E_c on VGG features, the authors'
+}
+
+
+def rung(schedule: Schedule, *changes: str) -> tuple[Schedule, TextureSettings]:
+    """The settings with ``changes``; alpha rescaled so that E_t pulls as hard as with
+    stride-1 queries and summed votes, where an inner position weighs 9 (3x3 patches):
+    with mean votes it weighs 1, with stride-2 summed votes 9 / 4 on average."""
+    kwargs = {k: v for c in changes for k, v in CHANGES[c].items()}
+    weight = 1 if kwargs.get("votes") == "mean" else 9 / kwargs.get("query_stride", 1) ** 2
+    return schedule, TextureSettings(alpha=ALPHA * 9 / weight, **kwargs)
+
+
+#: label -> (schedule, texture settings): "paper" is ours, each "+x" adds CHANGES[x];
+#: "once" matches once a level instead of every 10 iterations.
+RUNGS: dict[str, tuple[Schedule, TextureSettings]] = {
+    "paper": rung(PAPER),
+    "fast": rung(QUALITY["fast"]),
+    **{f"paper+{c}": rung(PAPER, c) for c in CHANGES},
+    "paper+strip+reach": rung(PAPER, "strip", "reach"),
+    "paper+strip+reach+s2": rung(PAPER, "strip", "reach", "s2"),
+    "paper+strip+reach+mean": rung(PAPER, "strip", "reach", "mean"),
+    "paper+strip+reach+s2+mean": rung(PAPER, "strip", "reach", "s2", "mean"),
+    "paper+strip+fixed": rung(PAPER, "strip", "fixed"),
+    "paper+authors-cand+reach+s2+mean": rung(PAPER, "authors-cand", "reach", "s2", "mean"),
+    "authors-all-once": rung(ONCE, "authors-cand", "reach", "s2", "mean", "fixed"),
+    "fast+strip": rung(QUALITY["fast"], "strip"),
+}
 PEERS = ("pypatchmatch", "patchmatch")
 
 
@@ -93,7 +103,7 @@ def run_one(method: str, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarra
     """A rung's or a peer's fill, and its VGG passes (0 for the peers)."""
     if method in PEERS:
         return fill(method, image, mask), 0
-    schedule, texture, _ = RUNGS[method]
+    schedule, texture = RUNGS[method]
     out, levels = synthesize(image, mask, schedule=schedule, texture=texture, progress=False)
     return out, sum(level.history[-1]["passes"] for level in levels)
 
@@ -144,6 +154,30 @@ def report(rows: list[dict]) -> None:
                     f"{got[p]['lpips']:.3f}" if p in got else "" for p in photos) + " |")
 
 
+def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
+    """Zoomed fills of ``rungs`` beside the truth for every saved item (centre set first,
+    then the table crops), each captioned with its hole LPIPS."""
+    lp = {(r["set"], r["method"], r["item"]): r["lpips"] for r in rows}
+    grid, labels, captions = [], [], []
+    for kind in ("centre", "table"):
+        saved = {p.stem for p in (fills / kind / rungs[0]).glob("*.png")}
+        for _, item, image, mask in items(kind, 6, 3):
+            if item not in saved or not all((fills / kind / m / f"{item}.png").is_file()
+                                            for m in rungs):
+                continue
+            row = [image[bbox_window(mask, 16)]]
+            row += [read_image(fills / kind / m / f"{item}.png") for m in rungs]
+            grid.append(row)
+            labels.append(item)
+            captions.append([""] + [f"LPIPS {lp[(kind, m, item)]:.3f}"
+                                    if (kind, m, item) in lp else "" for m in rungs])
+    fig = image_grid(grid, ["truth"] + rungs, labels,
+                     "The texture stage's departures, zoomed on the hole (hole LPIPS below)",
+                     captions, width=2.2)
+    save_figure(out, fig)
+    print(f"wrote {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", choices=("table", "centre"), default=["table"])
@@ -155,6 +189,8 @@ def main() -> None:
     ap.add_argument("--results", default="benchmarks/results/texture.jsonl")
     ap.add_argument("--fills", default=None, help="save each fill, zoomed, under this folder")
     ap.add_argument("--report", action="store_true", help="only print the tables")
+    ap.add_argument("--figure", nargs="+", metavar="RUNG",
+                    help="draw these rungs' saved fills (--fills) to benchmarks/texture.jpg")
     args = ap.parse_args()
     path = Path(args.results)
     if not args.report:
@@ -181,6 +217,9 @@ def main() -> None:
                         save_image(Path(args.fills) / kind / method / f"{item}.png",
                                    out[bbox_window(mask, 16)])
     report(load(path))
+    if args.figure:
+        figure(load(path), Path(args.fills), args.figure,
+               Path(__file__).with_name("texture.jpg"))
 
 
 if __name__ == "__main__":

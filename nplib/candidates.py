@@ -43,8 +43,16 @@ def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
     return F.max_pool2d(m, 2 * r + 1, 1, r)[0, 0].numpy() > 0
 
 
-def _tile_rows(image: np.ndarray, region: np.ndarray, a: int, b: int) -> np.ndarray:
-    """Fill ``region``'s pixels in rows [a, b) from the bands of rows above and below."""
+def _bounce(i: np.ndarray, n: int) -> np.ndarray:
+    """0, 1, .., n-1, n-1, .., 0, 0, 1, ..: offsets that mirror a band of ``n`` rows back
+    and forth."""
+    i = i % (2 * n)
+    return np.where(i < n, i, 2 * n - 1 - i)
+
+
+def _strip_rows(image: np.ndarray, region: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Fill ``region``'s pixels in rows [a, b) from the bands of rows above and below,
+    mirrored about the region's top and bottom edges."""
     n = image.shape[0]
     above, below = a, n - b
     h = b - a
@@ -52,26 +60,27 @@ def _tile_rows(image: np.ndarray, region: np.ndarray, a: int, b: int) -> np.ndar
     ht = h - hb
     src = np.arange(n)
     if ht:
-        band = min(above, ht)
-        src[a : a + ht] = a - band + np.arange(ht) % band
+        src[a : a + ht] = a - 1 - _bounce(np.arange(ht), min(above, ht))
     if hb:
-        band = min(below, hb)
-        src[b - hb : b] = b + np.arange(hb) % band
+        src[b - hb : b] = b + _bounce(np.arange(hb), min(below, hb))[::-1]
     out = image.copy()
-    out[region] = image[src[:, None].repeat(image.shape[1], 1)[region], np.nonzero(region)[1]]
+    rows, cols = np.nonzero(region)
+    out[rows, cols] = image[src[rows], cols]
     return out
 
 
 def strip_fill(image: np.ndarray, mask: np.ndarray, ring: int | None = None) -> np.ndarray:
-    """``image`` with the hole and a ``ring`` of pixels around it replaced by tiled copies of
+    """``image`` with the hole and a ``ring`` of pixels around it replaced by mirror images of
     the strips directly above (its upper part) and below it (its lower part).
 
-    The authors' code does this for its centre hole (transfer_CNNMRF_wrapper.lua); here it
-    works for any mask: only the pixels of the hole grown by ``ring`` (default
-    :data:`STRIP_RING` of the hole's longer side) change, each taking the pixel of its own
-    column in the band above or below the grown hole's bounding box. A hole that spans
-    every row takes the bands left and right instead; one that spans the whole image is
-    left to the mean colour.
+    The authors' code does this for its centre hole (transfer_CNNMRF_wrapper.lua) with
+    copies of the strips; we mirror them, so that no seam runs along the hole's edge
+    (docs/method.md, "The texture stage the authors ran"). It works for any mask: only the
+    pixels of the hole grown by ``ring`` (default :data:`STRIP_RING` of the hole's longer
+    side) change, each taking the pixel of its own column in the band above or below the
+    grown hole's bounding box, mirrored about its edge (and back, where the band is thin).
+    A hole that spans every row takes the bands left and right instead; one that spans the
+    whole image is left to the mean colour.
     """
     top, bottom, left, right = hole_bbox(mask)
     if ring is None:
@@ -80,7 +89,7 @@ def strip_fill(image: np.ndarray, mask: np.ndarray, ring: int | None = None) -> 
     a, b, c, d = hole_bbox(region)
     h, w = mask.shape
     if a > 0 or b < h:
-        return _tile_rows(image, region, a, b)
+        return _strip_rows(image, region, a, b)
     if c > 0 or d < w:
         return strip_fill(image.transpose(1, 0, 2), mask.T, ring).transpose(1, 0, 2).copy()
     out = image.copy()

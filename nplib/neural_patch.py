@@ -64,6 +64,14 @@ BETA = 0.3
 MAX_WINDOW_PIXELS = 2048 * 2048
 
 
+#: The weight of ``E_c`` on a VGG layer (``TextureSettings.content_layer``), where it is the
+#: mean squared feature difference over the window, as in the authors' code: their 20
+#: against their texture weight 1e-4, in our E_t's units (an inner position of E_t weighs
+#: 9 alpha here), so 20 * 9 * ALPHA / 1e-4 (docs/method.md, "The texture stage the
+#: authors ran").
+CONTENT_WEIGHT = 20 * 9 * ALPHA / 1e-4
+
+
 @dataclass(frozen=True)
 class TextureSettings:
     """How :func:`optimise` minimises ``E`` at one scale; each field is documented once here.
@@ -86,15 +94,25 @@ class TextureSettings:
     distance: str = "ncc"  # how queries are matched (match): "ncc", the paper's, or "l2"
     # docs/method.md, "The texture stage the authors ran": each default below is ours,
     # the alternative the authors' code
-    candidates: str = "window"  # "window": known patches of the current fill; "authors"
+    candidates: str = "window"  # one of CANDIDATES
     query_stride: int = 1  # queries on a grid of this stride (the authors': 2)
     query_reach: bool = False  # also query known positions whose receptive field sees the hole
     votes: str = "sum"  # a position's weight: "sum" of its queries, or "mean" (the authors')
+    content_layer: str | None = None  # E_c on pixels (None, the paper's) or this VGG layer
+    content_weight: float = CONTENT_WEIGHT  # E_c's weight when on a VGG layer
 
 
 #: Receptive-field radius (pixels) of each texture layer of VGG-19: how far from a pixel a
 #: feature position can be and still see it (relu3_1: 24-pixel field, relu4_1: 72).
 REACH_PIXELS = {"relu3_1": 12, "relu4_1": 36}
+
+
+#: Where the candidate patches come from (:class:`HoleEnergy`): "window", ours, the known
+#: patches of the current fill, recomputed at every rematch; "strip", the patches of the
+#: strip-filled window (:func:`nplib.candidates.strip_fill`); "authors", those of its
+#: rotated and scaled copies too (:func:`nplib.candidates.augmented`), both computed once
+#: a level; "window+strip" and "window+authors", both sets.
+CANDIDATES = ("window", "strip", "authors", "window+strip", "window+authors")
 
 
 class NoSourceError(ValueError):
@@ -455,9 +473,9 @@ class HoleEnergy:
     nearest sources of the current fill and holds them fixed until the next call.
     ``photos`` are other (H', W', 3) photos at this scale whose patches join the window's
     own as sources (docs/method.md section 10); their features are computed once, here.
-    With ``settings.candidates == "authors"`` the window's own sources are replaced by the
-    patches of its strip-filled, rotated and scaled copies (:mod:`nplib.candidates`),
-    also computed once, here.
+    ``settings.candidates`` (:data:`CANDIDATES`) may replace or join the window's own
+    sources with the patches of its strip-filled copy, or of that copy rotated and scaled
+    too (:mod:`nplib.candidates`); their features are computed once, here.
     """
 
     def __init__(
@@ -475,14 +493,21 @@ class HoleEnergy:
         self.hole = self.mask.to(torch.float32)
         self.known = _to_tensor(image[self.rows, self.cols], device) * (1 - self.hole)
         self.ref = None if content is None else _to_tensor(content[self.rows, self.cols], device)
+        self.ref_feat = None  # the reference's features, for E_c on a VGG layer
+        if self.ref is not None and settings.content_layer is not None:
+            with torch.no_grad():
+                layer = settings.content_layer
+                self.ref_feat = self.vgg(self.known + self.hole * self.ref, [layer])[layer]
         self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
         self.extra: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
         copies = [_to_tensor(photo, device) for photo in photos]
-        if settings.candidates == "authors":
+        kind = settings.candidates
+        if kind not in CANDIDATES:
+            raise ValueError(f"unknown candidates {kind!r}: use {', '.join(CANDIDATES)}")
+        if kind != "window":
             filled = strip_fill(image[self.rows, self.cols], mask[self.rows, self.cols])
-            copies += augmented(_to_tensor(filled, device))
-        elif settings.candidates != "window":
-            raise ValueError(f"unknown candidates {settings.candidates!r}: use window or authors")
+            filled_t = _to_tensor(filled, device)
+            copies += augmented(filled_t) if kind.endswith("authors") else [filled_t]
         for copy in copies:
             with torch.no_grad():
                 feats = self.vgg(copy, list(settings.layers))
@@ -509,7 +534,7 @@ class HoleEnergy:
                 self.targets.append(build_target(
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
                     s.usage_weight, self.extra[n], s.distance,
-                    own_sources=s.candidates == "window", query_stride=s.query_stride,
+                    own_sources=s.candidates.startswith("window"), query_stride=s.query_stride,
                     reach=layer_reach(n, STRIDES[n]) if s.query_reach else 0, votes=s.votes,
                 ))  # fmt: skip
             except NoSourceError:
@@ -520,10 +545,17 @@ class HoleEnergy:
     def __call__(self, z: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         """E at ``z`` with the current matches, and its terms as floats (E_t and TV unweighted)."""
         x = self.known + self.hole * z
-        feats = self.vgg(x, list(self.settings.layers))
+        s = self.settings
+        feats = self.vgg(x, list(dict.fromkeys([*s.layers, s.content_layer or s.layers[0]])))
         self.passes += 1
         e_t = sum(texture_energy(feats[t.layer][0], t) for t in self.targets)
-        e_c = content_energy(x, self.ref, self.hole) if self.ref is not None else x.new_zeros(())
+        if self.ref_feat is not None:
+            diff = feats[s.content_layer] - self.ref_feat
+            e_c = s.content_weight * (diff**2).mean()
+        elif self.ref is not None:
+            e_c = content_energy(x, self.ref, self.hole)
+        else:
+            e_c = x.new_zeros(())
         tv = tv_energy(x, self.mask)
         e = e_c + self.settings.alpha * e_t + self.settings.beta * tv
         vals = {"E": e, "E_c": e_c, "E_t": e_t, "TV": tv}

@@ -1,4 +1,4 @@
-"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_1 (docs/method.md
+"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_2 (docs/method.md
 section 2).
 
 The weights are Oxford's Caffe VGG-19 in the "normalised" layout of AdaIN
@@ -19,9 +19,10 @@ Layout (the state_dict's indices, which this module reproduces exactly)::
     18 .. 26               three more 256-channel blocks (relu3_2 .. relu3_4)
     27 MaxPool 2x2 (ceil)
     28 ReflectionPad(1)   29  Conv 256->512 30  ReLU   relu4_1
+    31 ReflectionPad(1)   32  Conv 512->512 33  ReLU   relu4_2
 
 The paper's texture loss uses relu3_1 and relu4_1 (section 4); relu4_1 sees the
-image at 1/8 resolution.
+image at 1/8 resolution. The authors' code measures its content term at relu4_2.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ LAYERS = {
     "relu3_3": 23,
     "relu3_4": 26,
     "relu4_1": 30,
+    "relu4_2": 33,
 }
 
 #: Downsampling factor of each layer's feature map relative to the input.
 STRIDES = {name: 2 ** ((idx > 7) + (idx > 14) + (idx > 27)) for name, idx in LAYERS.items()}
 
 _CONVS = [(3, 64), (64, 64), "M", (64, 128), (128, 128), "M",
-          (128, 256), (256, 256), (256, 256), (256, 256), "M", (256, 512)]  # fmt: skip
+          (128, 256), (256, 256), (256, 256), (256, 256), "M", (256, 512), (512, 512)]  # fmt: skip
 
 
 def weights_path() -> Path:
@@ -78,7 +80,7 @@ def file_sha256(path: Path) -> str:
 
 
 def build_layers() -> nn.Sequential:
-    """The 31 modules up to relu4_1, with indices matching the state_dict (untrained)."""
+    """The 34 modules up to relu4_2, with indices matching the state_dict (untrained)."""
     mods: list[nn.Module] = [nn.Conv2d(3, 3, 1)]
     for item in _CONVS:
         if item == "M":

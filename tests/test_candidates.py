@@ -20,7 +20,7 @@ def _image(h=40, w=30, seed=0):
     return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
 
 
-def test_strip_fill_copies_each_column_from_above_and_below():
+def test_strip_fill_mirrors_each_column_from_above_and_below():
     image = _image()
     mask = np.zeros((40, 30), bool)
     mask[14:24, 8:20] = True  # hole rows 14..23; with a ring of 2, rows 12..25
@@ -28,23 +28,22 @@ def test_strip_fill_copies_each_column_from_above_and_below():
     grown = np.zeros_like(mask)
     grown[12:26, 6:22] = True
     assert np.array_equal(out[~grown], image[~grown])  # outside the grown hole: untouched
-    # 14 rows: the upper 7 tile the 7 rows directly above, the lower 7 those below
-    assert np.array_equal(out[12:19, 6:22], image[5:12, 6:22])
-    assert np.array_equal(out[19:26, 6:22], image[26:33, 6:22])
+    # 14 rows: the upper 7 mirror the 7 rows directly above, the lower 7 those below
+    assert np.array_equal(out[12:19, 6:22], image[11:4:-1, 6:22])
+    assert np.array_equal(out[19:26, 6:22], image[32:25:-1, 6:22])
 
 
-def test_strip_fill_tiles_a_narrow_band_and_turns_to_columns_when_rows_run_out():
+def test_strip_fill_mirrors_a_thin_band_back_and_forth_and_turns_to_columns():
     image = _image()
     mask = np.zeros((40, 30), bool)
-    mask[3:30, 10:14] = True  # only 3 rows above: they repeat
+    mask[3:30, 10:14] = True  # only 3 rows above: mirrored, then back
     out = cand.strip_fill(image, mask, ring=0)
-    assert np.array_equal(out[3:6, 10:14], image[0:3, 10:14])
-    assert np.array_equal(out[6:9, 10:14], image[0:3, 10:14])
+    assert np.array_equal(out[3:9, 10:14], image[[2, 1, 0, 0, 1, 2], 10:14])
     tall = np.zeros((40, 30), bool)
     tall[:, 10:14] = True  # every row is hole: the bands left and right
     out = cand.strip_fill(image, tall, ring=0)
-    assert np.array_equal(out[:, 10:12], image[:, 8:10])
-    assert np.array_equal(out[:, 12:14], image[:, 14:16])
+    assert np.array_equal(out[:, 10:12], image[:, [9, 8]])
+    assert np.array_equal(out[:, 12:14], image[:, [15, 14]])
     whole = np.ones((40, 30), bool)
     assert np.allclose(cand.strip_fill(image, whole, ring=0), image.mean(axis=(0, 1)))
 
@@ -164,3 +163,22 @@ def test_fixed_step_lbfgs_runs_one_vgg_pass_an_iteration():
         assert history[-1]["E"] < history[0]["E"]
     assert passes["lbfgs-fixed"] == 6 + 1  # and the final evaluation
     assert passes["lbfgs"] >= passes["lbfgs-fixed"]
+
+
+def test_content_term_on_a_vgg_layer_is_zero_at_the_reference_and_pulls_towards_it():
+    image, mask = _small()
+    ref = np.where(mask[..., None], np.float32(0.5), image)
+    s = npm.TextureSettings(layers=("relu3_1",), content_layer="relu4_2")
+    energy = npm.HoleEnergy(image, mask, ref, s, torch.device("cpu"))
+    energy.rematch(energy.start(ref))
+    at_ref = energy.start(ref)
+    assert energy(at_ref)[1]["E_c"] == pytest.approx(0.0, abs=1e-6)
+    z = (at_ref + 0.1).requires_grad_(True)
+    e, vals = energy(z)
+    assert vals["E_c"] > 0
+    e_c = s.content_weight * ((energy.vgg(energy.known + energy.hole * z, ["relu4_2"])["relu4_2"]
+                               - energy.ref_feat) ** 2).mean()
+    assert vals["E_c"] == pytest.approx(float(e_c), rel=1e-5)
+    (g,) = torch.autograd.grad(e_c, z)
+    assert g[:, :, ~torch.from_numpy(mask)].abs().max() == 0  # known pixels are not free
+    assert g.abs().sum() > 0

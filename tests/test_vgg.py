@@ -31,6 +31,7 @@ def test_named_layers_shapes_and_frozen():
         s = STRIDES[name]
         assert f.shape[-2:] == (math.ceil(100 / s), math.ceil(77 / s)), name
     assert feats["relu3_1"].shape[1] == 256 and feats["relu4_1"].shape[1] == 512
+    assert feats["relu4_2"].shape[1] == 512  # the authors' content layer
     assert all(not p.requires_grad for p in vgg.parameters())
     with pytest.raises(ValueError, match="unknown VGG layer"):
         vgg(x, ["relu5_1"])
