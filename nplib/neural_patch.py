@@ -38,7 +38,7 @@ from nplib.baselines import diffusion_fill, mean_fill
 from nplib.candidates import augmented, strip_fill
 from nplib.device import pick_device
 from nplib.io import InputError, bbox_window, check_window, hole_bbox
-from nplib.vgg import STRIDES, load_vgg
+from nplib.vgg import STRIDES, load_vgg, receptive_field
 
 #: The paper's texture layers (section 4).
 LAYERS = ("relu3_1", "relu4_1")
@@ -102,11 +102,6 @@ class TextureSettings:
     content_weight: float = CONTENT_WEIGHT  # E_c's weight when on a VGG layer
 
 
-#: Receptive-field radius (pixels) of each texture layer of VGG-19: how far from a pixel a
-#: feature position can be and still see it (relu3_1: 24-pixel field, relu4_1: 72).
-REACH_PIXELS = {"relu3_1": 12, "relu4_1": 36}
-
-
 #: Where the candidate patches come from (:class:`HoleEnergy`): "window", ours, the known
 #: patches of the current fill, recomputed at every rematch; "strip", the patches of the
 #: strip-filled window (:func:`nplib.candidates.strip_fill`); "authors", those of its
@@ -139,9 +134,10 @@ def query_area(hole: torch.Tensor, reach: int = 0) -> torch.Tensor:
     return grown > 0
 
 
-def layer_reach(layer: str, stride: int) -> int:
-    """:data:`REACH_PIXELS` of ``layer`` in feature positions of ``stride`` pixels."""
-    return math.ceil(REACH_PIXELS[layer] / stride)
+def layer_reach(layer: str) -> int:
+    """How many positions of ``layer`` away from the hole a feature still sees a hole pixel:
+    half its receptive field (:func:`nplib.vgg.receptive_field`) in positions."""
+    return math.ceil(receptive_field(layer) / 2 / STRIDES[layer])
 
 
 def source_patches(
@@ -535,7 +531,7 @@ class HoleEnergy:
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
                     s.usage_weight, self.extra[n], s.distance,
                     own_sources=s.candidates.startswith("window"), query_stride=s.query_stride,
-                    reach=layer_reach(n, STRIDES[n]) if s.query_reach else 0, votes=s.votes,
+                    reach=layer_reach(n) if s.query_reach else 0, votes=s.votes,
                 ))  # fmt: skip
             except NoSourceError:
                 continue

@@ -90,6 +90,19 @@ def build_layers() -> nn.Sequential:
     return nn.Sequential(*mods)
 
 
+@functools.cache
+def receptive_field(layer: str) -> int:
+    """Side in pixels of the square a ``layer`` position sees (relu3_1: 24, relu4_1: 68)."""
+    rf, jump = 1, 1
+    for module in build_layers()[: LAYERS[layer] + 1]:
+        if isinstance(module, nn.Conv2d):
+            rf += (module.kernel_size[0] - 1) * jump
+        elif isinstance(module, nn.MaxPool2d):
+            rf += (module.kernel_size - 1) * jump
+            jump *= module.stride
+    return rf
+
+
 class VGG19(nn.Module):
     """Frozen VGG-19 feature extractor returning named feature maps.
 

@@ -90,3 +90,11 @@ def test_fingerprint_of_a_fixed_input():
 
 
 FINGERPRINT = [1.983, 1.544, 1.442]
+
+
+def test_receptive_fields_of_the_texture_layers():
+    from nplib.vgg import receptive_field
+
+    # 3x3 convolutions add 2 px times the stride so far, 2x2 poolings 1 px times it
+    assert receptive_field("relu1_1") == 3 and receptive_field("relu3_1") == 24
+    assert receptive_field("relu4_1") == 68 and receptive_field("relu4_2") == 84
