@@ -260,12 +260,15 @@ def synthesize(
         img_s, mask_s = resize_image(win, size), masks[s]
         photos = level_sources(sources, size[0] / win.shape[0])
         if previous is None:
-            start_s = _coarse_start(img_s, mask_s, start, dev, photos)
+            start_s = first = _coarse_start(img_s, mask_s, start, dev, photos)
         else:
             start_s = np.where(mask_s[..., None], resize_image(previous, size), img_s)
+        reference = start_s  # of E_c; E_c on VGG features is the authors' form: towards level 1
+        if settings[s].content_layer is not None:
+            reference = np.where(mask_s[..., None], resize_image(first, size), img_s)
         bar.set_description(f"level {s + 1}/{n} ({size[1]}x{size[0]})")
         result, history = optimise(
-            img_s, mask_s, start_s, start_s, settings[s], photos=photos, device=dev,
+            img_s, mask_s, start_s, reference, settings[s], photos=photos, device=dev,
             progress=progress,
         )  # fmt: skip
         stages.append(Level(size, start_s, result, history, time.perf_counter() - t0))

@@ -182,3 +182,31 @@ def test_content_term_on_a_vgg_layer_is_zero_at_the_reference_and_pulls_towards_
     (g,) = torch.autograd.grad(e_c, z)
     assert g[:, :, ~torch.from_numpy(mask)].abs().max() == 0  # known pixels are not free
     assert g.abs().sum() > 0
+
+
+def test_authors_content_term_pulls_every_level_towards_level_1s_start(monkeypatch):
+    from nplib import synthesis
+    from nplib.pyramid import resize_image
+
+    seen = []
+
+    def spy(image, mask, init, content, settings, **kw):
+        seen.append((init, content))
+        return init, [{"passes": 0}]
+
+    monkeypatch.setattr(synthesis, "optimise", spy)
+    image = data.centre_crop(data.load_image("storm_road"), 256)
+    mask = data.centre_mask(256, 256)
+    for layer in (None, "relu4_2"):
+        seen.clear()
+        tex = npm.TextureSettings(content_layer=layer)
+        synthesis.synthesize(image, mask, start="diffusion", levels=2, texture=tex,
+                             progress=False)
+        (init1, ref1), (init2, ref2) = seen
+        assert np.array_equal(ref1, init1)
+        if layer is None:  # ours: towards the previous level's result
+            assert ref2 is init2
+        else:  # the authors': towards level 1's start, resized
+            expected = resize_image(init1, ref2.shape[:2])
+            m = synthesis.resize_mask(mask[synthesis.window(mask)], ref2.shape[:2])
+            assert np.allclose(ref2[m], expected[m])
