@@ -45,6 +45,7 @@ from nplib.synthesis import QUALITY, Schedule, synthesize
 
 PAPER = QUALITY["paper"]
 ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
+RELU4_1 = replace(PAPER, coarse_layers=("relu4_1",), layers=("relu4_1",))  # their speed-up
 
 #: Each departure from the authors' code as a TextureSettings change (docs/method.md).
 CHANGES = {
@@ -70,21 +71,28 @@ def rung(schedule: Schedule, *changes: str) -> tuple[Schedule, TextureSettings]:
 
 
 #: label -> (schedule, texture settings): "paper" is ours, each "+x" adds CHANGES[x];
-#: "once" matches once a level instead of every 10 iterations.
+#: "once" matches once a level instead of every 10 iterations; "relu4_1" runs the patch
+#: term on relu4_1 alone at every level, as the authors' faster code does.
 RUNGS: dict[str, tuple[Schedule, TextureSettings]] = {
     "paper": rung(PAPER),
     "fast": rung(QUALITY["fast"]),
     **{f"paper+{c}": rung(PAPER, c) for c in CHANGES},
+    "paper+relu4_1": rung(RELU4_1),
     "paper+strip+reach": rung(PAPER, "strip", "reach"),
+    "paper+own+strip+reach": rung(PAPER, "own+strip", "reach"),
     "paper+strip+reach+s2": rung(PAPER, "strip", "reach", "s2"),
     "paper+strip+reach+mean": rung(PAPER, "strip", "reach", "mean"),
     "paper+strip+reach+s2+mean": rung(PAPER, "strip", "reach", "s2", "mean"),
     "paper+strip+fixed": rung(PAPER, "strip", "fixed"),
     "paper+authors-cand+reach+s2+mean": rung(PAPER, "authors-cand", "reach", "s2", "mean"),
     "authors-all-once": rung(ONCE, "authors-cand", "reach", "s2", "mean", "fixed"),
+    "authors-all-once+relu4_2": rung(ONCE, "authors-cand", "reach", "s2", "mean", "fixed",
+                                     "relu4_2"),
     "fast+strip": rung(QUALITY["fast"], "strip"),
 }
 PEERS = ("pypatchmatch", "patchmatch")
+#: The table crops the figure shows beside the centre set.
+FIGURE_CROPS = ("chelsea#0", "house_dogs#0", "mountain_path#0", "storm_road#0")
 
 
 def items(kind: str, every: int, photos: int) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
@@ -114,6 +122,20 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def paired(got: dict, ref: dict) -> tuple[str, str]:
+    """Hole LPIPS of ``got`` minus ``ref`` on the items both have, averaged per photo: the
+    mean +- its standard error over photos, and on how many photos it is below zero."""
+    per_photo = defaultdict(list)
+    for i in got:
+        if i in ref:
+            per_photo[got[i]["photo"]].append(got[i]["lpips"] - ref[i]["lpips"])
+    d = np.array([np.mean(v) for v in per_photo.values()])
+    if len(d) < 2:
+        return "", ""
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    return f"{d.mean():+.3f} +- {se:.3f}", f"{(d < 0).sum()} of {len(d)}"
+
+
 def report(rows: list[dict]) -> None:
     by = defaultdict(dict)  # (set, method) -> item -> row
     for r in rows:
@@ -122,27 +144,20 @@ def report(rows: list[dict]) -> None:
         methods = [m for m in list(PEERS) + list(RUNGS) if (kind, m) in by]
         if not methods:
             continue
-        ref = by.get((kind, "pypatchmatch"), {})
-        print(f"\n{kind}: means over the items both have; paired difference in hole LPIPS "
-              "against pypatchmatch, averaged per photo, mean +- standard error over photos")
-        print("| rung | items | hole PSNR | hole LPIPS | vs pypatchmatch | better on "
-              "(photos) | s (median) | VGG passes (median) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        peer, ours = by.get((kind, "pypatchmatch"), {}), by.get((kind, "paper"), {})
+        print(f"\n{kind}: means over each rung's items; paired differences in hole LPIPS "
+              "against pypatchmatch and against `paper`, averaged per photo first, mean +- "
+              "standard error over photos, and the photos where the rung is better")
+        print("| rung | items | hole PSNR | hole LPIPS | vs pypatchmatch | better on | "
+              "vs paper | better on | s (median) | VGG passes (median) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for m in methods:
             got = by[(kind, m)]
-            common = [i for i in got if i in ref] or list(got)
-            per_photo = defaultdict(list)
-            for i in common:
-                if i in ref:
-                    per_photo[got[i]["photo"]].append(got[i]["lpips"] - ref[i]["lpips"])
-            d = np.array([np.mean(v) for v in per_photo.values()])
-            diff = (f"{d.mean():+.3f} +- {d.std(ddof=1) / np.sqrt(len(d)):.3f}"
-                    if len(d) > 1 else "")
-            wins = f"{int((d < 0).sum())} of {len(d)}" if len(d) else ""
-            print(f"| {m} | {len(common)} | {np.mean([got[i]['psnr'] for i in common]):.2f} | "
-                  f"{np.mean([got[i]['lpips'] for i in common]):.3f} | {diff} | {wins} | "
-                  f"{statistics.median(got[i]['seconds'] for i in common):.1f} | "
-                  f"{statistics.median(got[i]['passes'] for i in common):.0f} |")
+            (d1, w1), (d2, w2) = paired(got, peer), paired(got, ours)
+            print(f"| {m} | {len(got)} | {np.mean([r['psnr'] for r in got.values()]):.2f} | "
+                  f"{np.mean([r['lpips'] for r in got.values()]):.3f} | {d1} | {w1} | "
+                  f"{d2} | {w2} | {statistics.median(r['seconds'] for r in got.values()):.1f} "
+                  f"| {statistics.median(r['passes'] for r in got.values()):.0f} |")
         if kind == "centre":
             photos = sorted({i for m in methods for i in by[(kind, m)]})
             print("\ncentre, per photo, hole LPIPS:")
@@ -162,6 +177,8 @@ def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
     for kind in ("centre", "table"):
         saved = {p.stem for p in (fills / kind / rungs[0]).glob("*.png")}
         for _, item, image, mask in items(kind, 6, 3):
+            if kind == "table" and item not in FIGURE_CROPS:
+                continue
             if item not in saved or not all((fills / kind / m / f"{item}.png").is_file()
                                             for m in rungs):
                 continue
