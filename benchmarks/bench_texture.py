@@ -39,9 +39,10 @@ from nplib.figures import image_grid
 from nplib.io import bbox_window, read_image, save_figure, save_image
 from nplib.lpips import lpips
 from nplib.metrics import psnr
-from nplib.neural_patch import ALPHA, TextureSettings
+from nplib.neural_patch import ALPHA, STRIDES, HoleEnergy, TextureSettings, source_patches
+from nplib.pyramid import resize_image, resize_mask
 from nplib.reproduce import PER_PHOTO, crop_names, fill
-from nplib.synthesis import QUALITY, Schedule, synthesize
+from nplib.synthesis import QUALITY, Schedule, level_sizes, synthesize
 
 PAPER = QUALITY["paper"]
 ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
@@ -137,34 +138,48 @@ def paired(got: dict, ref: dict) -> tuple[str, str]:
 
 
 def report(rows: list[dict]) -> None:
+    """The tables of the results: the table set twice, on the ladder's 18 crops (every 6th,
+    which every rung ran) and on all 108 (the rungs that ran them all), then the centre set;
+    each row's means are over the same items for every rung of its table."""
     by = defaultdict(dict)  # (set, method) -> item -> row
     for r in rows:
         by[(r["set"], r["method"])][r["item"]] = r
-    for kind in ("table", "centre"):
-        methods = [m for m in list(PEERS) + list(RUNGS) if (kind, m) in by]
+    ladder = {item for _, item, _, _ in items("table", 6, 0)}
+    views = [("table", "the ladder's 18 crops", ladder), ("table", "all 108 crops", None),
+             ("centre", "512x512 photos", None)]
+    for kind, title, subset in views:
+        full = max((len(v) for (k, _), v in by.items() if k == kind), default=0)
+        view = {}
+        for (k, m), got in by.items():
+            if k != kind:
+                continue
+            got = {i: r for i, r in got.items() if subset is None or i in subset}
+            if got and (subset is not None or kind == "centre" or len(got) == full):
+                view[m] = got
+        methods = [m for m in list(PEERS) + list(RUNGS) if m in view]
         if not methods:
             continue
-        peer, ours = by.get((kind, "pypatchmatch"), {}), by.get((kind, "paper"), {})
-        print(f"\n{kind}: means over each rung's items; paired differences in hole LPIPS "
-              "against pypatchmatch and against `paper`, averaged per photo first, mean +- "
+        peer, ours = view.get("pypatchmatch", {}), view.get("paper", {})
+        print(f"\n{kind}, {title}: means over each rung's items; paired differences in hole "
+              "LPIPS against pypatchmatch and against `paper`, averaged per photo first, mean +- "
               "standard error over photos, and the photos where the rung is better")
         print("| rung | items | hole PSNR | hole LPIPS | vs pypatchmatch | better on | "
               "vs paper | better on | s (median) | VGG passes (median) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for m in methods:
-            got = by[(kind, m)]
+            got = view[m]
             (d1, w1), (d2, w2) = paired(got, peer), paired(got, ours)
             print(f"| {m} | {len(got)} | {np.mean([r['psnr'] for r in got.values()]):.2f} | "
                   f"{np.mean([r['lpips'] for r in got.values()]):.3f} | {d1} | {w1} | "
                   f"{d2} | {w2} | {statistics.median(r['seconds'] for r in got.values()):.1f} "
                   f"| {statistics.median(r['passes'] for r in got.values()):.0f} |")
         if kind == "centre":
-            photos = sorted({i for m in methods for i in by[(kind, m)]})
+            photos = sorted({i for m in methods for i in view[m]})
             print("\ncentre, per photo, hole LPIPS:")
             print("| rung | " + " | ".join(photos) + " |")
             print("|---|" + "---:|" * len(photos))
             for m in methods:
-                got = by[(kind, m)]
+                got = view[m]
                 print(f"| {m} | " + " | ".join(
                     f"{got[p]['lpips']:.3f}" if p in got else "" for p in photos) + " |")
 
@@ -195,6 +210,28 @@ def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
     print(f"wrote {out}")
 
 
+def counts() -> None:
+    """Candidates per layer and level at `paper`'s first match: the window's own known
+    patches (stride 2) and the authors' (the strip-filled window and its 8 rotated and
+    scaled copies), on the first item of each set."""
+    print("\ncandidates per layer at each level (`paper`, first match):")
+    print("| set | level | window | layer | hole positions | ours | the authors' |")
+    print("|---|---|---|---|---:|---:|---:|")
+    for kind in ("table", "centre"):
+        _, item, image, mask = items(kind, 1, 1)[0]
+        for s, size in enumerate(level_sizes(mask)):
+            img, m = resize_image(image, size), resize_mask(mask, size)
+            settings = PAPER.level(s, TextureSettings(candidates="authors"))
+            energy = HoleEnergy(img, m, None, settings, torch.device("cpu"))
+            for n in settings.layers:
+                hole = energy.layer_holes[n]
+                own = source_patches(torch.zeros(1, *hole.shape), hole, settings.patch_size,
+                                     settings.source_stride)[0]
+                print(f"| {kind} ({item}) | {s + 1} | {size[0]}x{size[1]} | {n} (stride "
+                      f"{STRIDES[n]}) | {int(hole.sum())} | {len(own)} | "
+                      f"{len(energy.extra[n])} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="+", choices=("table", "centre"), default=["table"])
@@ -206,9 +243,13 @@ def main() -> None:
     ap.add_argument("--results", default="benchmarks/results/texture.jsonl")
     ap.add_argument("--fills", default=None, help="save each fill, zoomed, under this folder")
     ap.add_argument("--report", action="store_true", help="only print the tables")
+    ap.add_argument("--counts", action="store_true",
+                    help="print the candidates per layer and level, then stop")
     ap.add_argument("--figure", nargs="+", metavar="RUNG",
                     help="draw these rungs' saved fills (--fills) to benchmarks/texture.jpg")
     args = ap.parse_args()
+    if args.counts:
+        return counts()
     path = Path(args.results)
     if not args.report:
         torch.set_num_threads(args.threads)
