@@ -28,10 +28,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
-import ipywidgets as widgets
 import numpy as np
-from ipycanvas import MultiCanvas, hold_canvas
 from PIL import Image
+
+try:
+    import ipywidgets as widgets
+    from ipycanvas import MultiCanvas, hold_canvas
+except ModuleNotFoundError as err:  # a core install: say which extra brings them
+    raise ModuleNotFoundError(
+        f"nplib.widgets needs {err.name}: pip install -e '.[notebooks]' (make lab does)"
+    ) from None
 
 from nplib import data
 from nplib.io import InputError, check_image, read_image, save_image, to_uint8
