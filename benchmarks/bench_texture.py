@@ -185,24 +185,24 @@ def report(rows: list[dict]) -> None:
 
 
 def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
-    """Zoomed fills of ``rungs`` beside the truth for every saved item (centre set first,
-    then the table crops), each captioned with its hole LPIPS."""
+    """Zoomed fills of ``rungs`` beside the truth for the first three centre photos and
+    :data:`FIGURE_CROPS`, each captioned with its hole LPIPS; a rung not run on an item
+    shows as a grey panel captioned "not run"."""
     lp = {(r["set"], r["method"], r["item"]): r["lpips"] for r in rows}
     grid, labels, captions = [], [], []
     for kind in ("centre", "table"):
-        saved = {p.stem for p in (fills / kind / rungs[0]).glob("*.png")}
         for _, item, image, mask in items(kind, 6, 3):
             if kind == "table" and item not in FIGURE_CROPS:
                 continue
-            if item not in saved or not all((fills / kind / m / f"{item}.png").is_file()
-                                            for m in rungs):
+            truth = image[bbox_window(mask, 16)]
+            paths = [fills / kind / m / f"{item}.png" for m in rungs]
+            if not any(p.is_file() for p in paths):
                 continue
-            row = [image[bbox_window(mask, 16)]]
-            row += [read_image(fills / kind / m / f"{item}.png") for m in rungs]
-            grid.append(row)
-            labels.append(item)
-            captions.append([""] + [f"LPIPS {lp[(kind, m, item)]:.3f}"
-                                    if (kind, m, item) in lp else "" for m in rungs])
+            grid.append([truth] + [read_image(p) if p.is_file() else np.full_like(truth, 0.5)
+                                   for p in paths])
+            labels.append(f"{item}\n({'512x512' if kind == 'centre' else '128x128'})")
+            captions.append([""] + [f"LPIPS {lp[(kind, m, item)]:.3f}" if p.is_file() else
+                                    "not run" for m, p in zip(rungs, paths, strict=True)])
     fig = image_grid(grid, ["truth"] + rungs, labels,
                      "The texture stage's departures, zoomed on the hole (hole LPIPS below)",
                      captions, width=2.2)
