@@ -40,6 +40,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_patchmatch import load_cases  # noqa: E402
+from bench_texture import paired  # noqa: E402
 
 import nplib.patchmatch as pm  # noqa: E402
 from nplib import data  # noqa: E402
@@ -172,7 +173,8 @@ def run(variant: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def report(rows: list[dict]) -> None:
     """Per set and variant: means, and the paired hole-LPIPS difference against
-    pypatchmatch averaged per photo, mean +- standard error over the photos."""
+    pypatchmatch averaged per photo, mean +- standard error over the photos
+    (``bench_texture.paired``)."""
     by = defaultdict(dict)
     for r in rows:
         by[(r["set"], r["v"])][r["item"]] = r
@@ -184,15 +186,10 @@ def report(rows: list[dict]) -> None:
         print(f"\n{s}: | variant | items | hole PSNR | hole LPIPS | vs pypatchmatch | "
               "better on | s (median) |\n|---|---:|---:|---:|---:|---:|---:|")
         for v in names:
-            got, per_photo = by[(s, v)], defaultdict(list)
-            for i in got:
-                if i in ref:
-                    per_photo[got[i]["photo"]].append(got[i]["lpips"] - ref[i]["lpips"])
-            d = np.array([np.mean(x) for x in per_photo.values()])
-            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0.0
+            got = by[(s, v)]
+            diff, wins = paired(got, ref)
             print(f"| {v} | {len(got)} | {np.mean([r['psnr'] for r in got.values()]):.2f} | "
-                  f"{np.mean([r['lpips'] for r in got.values()]):.3f} | {d.mean():+.3f} +- "
-                  f"{se:.3f} | {(d < 0).sum()} of {len(d)} | "
+                  f"{np.mean([r['lpips'] for r in got.values()]):.3f} | {diff} | {wins} | "
                   f"{np.median([r['s'] for r in got.values()]):.2f} |")
 
 
