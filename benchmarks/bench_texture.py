@@ -46,6 +46,7 @@ from nplib.synthesis import QUALITY, Schedule, level_sizes, synthesize
 
 PAPER = QUALITY["paper"]
 ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
+FAST = QUALITY["fast"]
 RELU4_1 = replace(PAPER, coarse_layers=("relu4_1",), layers=("relu4_1",))  # their speed-up
 
 #: Each departure from the authors' code as a TextureSettings change (docs/method.md).
@@ -89,7 +90,16 @@ RUNGS: dict[str, tuple[Schedule, TextureSettings]] = {
     "authors-all-once": rung(ONCE, "authors-cand", "reach", "s2", "mean", "fixed"),
     "authors-all-once+relu4_2": rung(ONCE, "authors-cand", "reach", "s2", "mean", "fixed",
                                      "relu4_2"),
-    "fast+strip": rung(QUALITY["fast"], "strip"),
+    "fast+strip": rung(FAST, "strip"),
+    # issue 30, the speed ladder: `fast` with the cheap departures, then more iterations
+    # where the structure is decided (level 1) and at the finer levels
+    "fast+fixed": rung(FAST, "fixed"),
+    "fast+reach": rung(FAST, "reach"),
+    "fast+reach+fixed": rung(FAST, "reach", "fixed"),
+    **{f"fast{'-'.join(map(str, it))}+reach+fixed": rung(replace(FAST, iters=it), "reach",
+                                                         "fixed")
+       for it in ((60, 20, 6), (100, 20, 6), (100, 40, 12), (100, 10, 3))},
+    "fast100-20-6": rung(replace(FAST, iters=(100, 20, 6))),
 }
 PEERS = ("pypatchmatch", "patchmatch")
 #: The table crops the figure shows beside the centre set.
@@ -108,13 +118,16 @@ def items(kind: str, every: int, photos: int) -> list[tuple[str, str, np.ndarray
     return [(s, s, data.centre_crop(data.load_image(s), 512), mask) for s in slugs]
 
 
-def run_one(method: str, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """A rung's or a peer's fill, and its VGG passes (0 for the peers)."""
+def run_one(method: str, image: np.ndarray, mask: np.ndarray
+            ) -> tuple[np.ndarray, list[int], list[float]]:
+    """A rung's or a peer's fill, and its VGG passes and seconds per level (none for the
+    peers)."""
     if method in PEERS:
-        return fill(method, image, mask), 0
+        return fill(method, image, mask), [], []
     schedule, texture = RUNGS[method]
     out, levels = synthesize(image, mask, schedule=schedule, texture=texture, progress=False)
-    return out, sum(level.history[-1]["passes"] for level in levels)
+    passes = [level.history[-1]["passes"] for level in levels]
+    return out, passes, [level.seconds for level in levels]
 
 
 def load(path: Path) -> list[dict]:
@@ -262,10 +275,11 @@ def main() -> None:
                     if (kind, method, item) in done:
                         continue
                     t0 = time.perf_counter()
-                    out, passes = run_one(method, image, mask)
+                    out, passes, level_seconds = run_one(method, image, mask)
                     row = dict(set=kind, method=method, photo=photo, item=item,
                                psnr=psnr(out, image, mask), lpips=lpips(out, image, mask),
-                               seconds=time.perf_counter() - t0, passes=passes,
+                               seconds=time.perf_counter() - t0, passes=sum(passes),
+                               level_passes=passes, level_seconds=level_seconds,
                                threads=args.threads)
                     with path.open("a") as f:
                         f.write(json.dumps(row) + "\n")

@@ -38,6 +38,7 @@ import copy
 import json
 import math
 import os
+import pickle
 import sys
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -55,7 +56,7 @@ from nplib import content, dataset
 from nplib.data import centre_mask, heldout_crops, image_names, image_path, photo_crops
 from nplib.device import pick_device
 from nplib.io import InputError, atomic_write, save_figure
-from nplib.lpips import lpips
+from nplib.lpips import lpips, weights_path
 from nplib.metrics import psnr
 
 
@@ -193,6 +194,11 @@ def lr_at(run: RunSettings, step: int) -> float:
     return run.lr
 
 
+#: What ``--resume`` may unpickle besides tensors, numbers, text, lists and dicts: numpy's
+#: float64 scalars, which logs written before the losses were stored as floats hold.
+STATE_GLOBALS = [np.dtype, np.dtypes.Float64DType, np.float64(0).__reduce__()[0]]
+
+
 @dataclass
 class TrainState:
     """A run's mutable state: the plain (unwrapped) networks, their Adam optimisers, the
@@ -261,7 +267,11 @@ class TrainState:
         if not path.is_file():
             raise InputError(f"nothing to resume: {path} not found")
         device = next(self.gen.parameters()).device
-        state = torch.load(path, map_location=device, weights_only=False)
+        try:
+            with torch.serialization.safe_globals(STATE_GLOBALS):
+                state = torch.load(path, map_location=device, weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise InputError(f"cannot resume from {path}: {str(err).splitlines()[0]}") from None
         self.gen.load_state_dict(state["gen"])
         self.opt_g.load_state_dict(state["opt_g"])
         if self.disc is not None:
@@ -344,6 +354,10 @@ def _check_settings(run: RunSettings, world: int, dev: torch.device) -> None:
         raise InputError("--amp (bf16 autocast) needs CUDA; on the CPU it is many times slower")
     if run.lr_decay not in ("none", "cosine"):
         raise InputError(f"unknown --lr-decay {run.lr_decay!r}: use none or cosine")
+    try:
+        weights_path()  # validation scores LPIPS: fail now, not at the first evaluation
+    except FileNotFoundError as err:
+        raise InputError(str(err)) from None
 
 
 def _save(s: TrainState, out: Path, name: str, rank: int, world: int) -> None:
@@ -362,9 +376,22 @@ def _record_eval(s: TrainState, val_crops: np.ndarray, bar: tqdm) -> None:
     bar.write(f"step {s.step}: validation PSNR {e['psnr']:.2f} dB, LPIPS {e['lpips']:.3f}")
 
 
+def _agree(
+    losses: tuple[torch.Tensor, ...], save: bool, stop: bool, world: int
+) -> tuple[list[float], bool, bool]:
+    """The losses averaged over the processes, and whether to save and to stop: rank 0
+    decides (the others pass False), every process gets its decision. One all-reduce."""
+    packed = torch.tensor([*(t.item() for t in losses), save, stop], device=losses[0].device)
+    if world > 1:
+        dist.all_reduce(packed)
+        packed[: len(losses)] /= world
+    *mean_losses, save_all, stop_all = packed.tolist()
+    return mean_losses, bool(save_all), bool(stop_all)
+
+
 def _log_losses(s: TrainState, running: list[list[float]], bar: tqdm) -> None:
     """Log the means of the losses of the last steps and show them on the bar."""
-    l2, adv, d = np.mean(running, axis=0)
+    l2, adv, d = (float(v) for v in np.mean(running, axis=0))
     s.log["train"].append({"step": s.step, "l2": l2, "adv": adv, "d": d,
                            "seconds": s.log["seconds"]})  # fmt: skip
     bar.set_postfix(l2=f"{l2:.4f}", adv=f"{adv:.3f}", d=f"{d:.3f}")
@@ -417,12 +444,9 @@ def train(
             # losses averaged over processes; rank 0 decides when to save or stop, for all
             now = time.time()
             stop = run.max_minutes is not None and now - start > 60 * run.max_minutes
-            flags = [now - last_save >= 60 * run.save_minutes, stop] if rank == 0 else [0, 0]
-            shared = torch.tensor([*(t.item() for t in losses), *flags], device=dev)
-            if world > 1:
-                dist.all_reduce(shared)
-                shared[:3] /= world
-            running.append(shared[:3].tolist())
+            save = rank == 0 and now - last_save >= 60 * run.save_minutes
+            mean_losses, save, stop = _agree(losses, save, rank == 0 and stop, world)
+            running.append(mean_losses)
             bar.update()
             s.log["seconds"] = seconds0 + now - start
             if rank == 0 and (s.step % 10 == 0 or s.step == run.steps):
@@ -430,12 +454,12 @@ def train(
                 running = []
             if rank == 0 and (s.step % run.eval_every == 0 or s.step == run.steps):
                 _record_eval(s, val_crops, bar)
-            if shared[4]:
+            if stop:
                 if rank == 0:
                     bar.write(f"stopped after {run.max_minutes} min, step {s.step}; "
                               "--resume goes on")  # fmt: skip
                 break
-            if shared[3] and s.step < run.steps:
+            if save and s.step < run.steps:
                 _save(s, out, name, rank, world)
                 last_save = time.time()
     except KeyboardInterrupt:

@@ -117,7 +117,7 @@ def test_val_fraction_holds_photos_out_of_training(folder):
 
 
 def _state(out: Path, name: str) -> dict:
-    return torch.load(out / f"{name}.state.pt", weights_only=False)
+    return torch.load(out / f"{name}.state.pt", weights_only=True)  # tensors, numbers, text
 
 
 def _flags(folder, out, steps, *extra):
@@ -164,6 +164,31 @@ def test_resume_gives_the_same_weights(tmp_path):
             assert torch.equal(v, resumed[key][k]), (key, k)
     assert len(resumed["log"]["eval"]) == 2  # steps 3 and 6
     assert content.load(str(tmp_path / "b" / "tiny.pt")).cfg == TINY
+
+
+def test_missing_lpips_weights_stop_training_before_it_starts(tmp_path, capsys, monkeypatch):
+    def missing():
+        raise FileNotFoundError("LPIPS weights need the metrics extra")
+
+    monkeypatch.setattr(train, "weights_path", missing)
+    with pytest.raises(SystemExit) as exit:
+        train.main(["content", "--steps", "1", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and err == "error: LPIPS weights need the metrics extra\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_unpickles_only_what_a_state_holds(tmp_path):
+    run = train.RunSettings(steps=2, batch=4, eval_every=1000, adv_weight=0)
+    s = train.TrainState.create(TINY, run, torch.device("cpu"), 1, 1)
+    s.log["train"].append({"step": 1, "l2": np.float64(0.5)})  # as logs before floats were
+    s.save(tmp_path, "old")
+    resumed = train.TrainState.create(TINY, run, torch.device("cpu"), 1, 1)
+    resumed.load(tmp_path / "old.state.pt", run)
+    assert resumed.log["train"][-1]["l2"] == 0.5
+    torch.save({"gen": s.gen.state_dict(), "evil": argparse.Namespace()}, tmp_path / "x.state.pt")
+    with pytest.raises(train.InputError, match="cannot resume from .*x.state.pt"):
+        resumed.load(tmp_path / "x.state.pt", run)
 
 
 def test_ema_ships_the_average(tmp_path):
