@@ -60,6 +60,7 @@ CHANGES = {
     "mean": dict(votes="mean"),  # every covered position weighs 1
     "fixed": dict(optimizer="lbfgs-fixed"),  # L-BFGS without line search
     "relu4_2": dict(content_layer="relu4_2"),  # E_c on VGG features, the authors'
+    "bf16": dict(precision="bfloat16"),  # VGG in bfloat16 (issue 30's arithmetic)
 }
 
 
@@ -100,6 +101,10 @@ RUNGS: dict[str, tuple[Schedule, TextureSettings]] = {
                                                          "fixed")
        for it in ((60, 20, 6), (100, 20, 6), (100, 40, 12), (100, 10, 3))},
     "fast100-20-6": rung(replace(FAST, iters=(100, 20, 6))),
+    **{f"fast{'-'.join(map(str, it))}+reach+fixed+bf16": rung(replace(FAST, iters=it), "reach",
+                                                              "fixed", "bf16")
+       for it in ((30, 20, 6), (60, 20, 6), (100, 20, 6), (150, 20, 6), (100, 40, 12),
+                  (100, 10, 3), (200, 20, 6))},
 }
 PEERS = ("pypatchmatch", "patchmatch")
 #: The table crops the figure shows beside the centre set.

@@ -100,6 +100,7 @@ class TextureSettings:
     votes: str = "sum"  # a position's weight: "sum" of its queries, or "mean" (the authors')
     content_layer: str | None = None  # E_c on pixels (None, the paper's) or this VGG layer
     content_weight: float = CONTENT_WEIGHT  # E_c's weight when on a VGG layer
+    precision: str = "float32"  # VGG's arithmetic: "float32" or "bfloat16" (PRECISIONS)
 
 
 #: Where the candidate patches come from (:class:`HoleEnergy`): "window", ours, the known
@@ -108,6 +109,11 @@ class TextureSettings:
 #: rotated and scaled copies too (:func:`nplib.candidates.augmented`), both computed once
 #: a level; "window+strip" and "window+authors", both sets.
 CANDIDATES = ("window", "strip", "authors", "window+strip", "window+authors")
+
+
+#: VGG's arithmetic in :class:`HoleEnergy`: "float32", or "bfloat16" (autocast, channels-last
+#: input: about twice the speed on a CPU with AVX-512 BF16; the energy itself stays float32).
+PRECISIONS = ("float32", "bfloat16")
 
 
 class NoSourceError(ValueError):
@@ -483,6 +489,8 @@ class HoleEnergy:
         device: torch.device,
         photos: Sequence[np.ndarray] = (),
     ):
+        if settings.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {settings.precision!r}: use float32 or bfloat16")
         self.settings, self.vgg = settings, load_vgg(device)
         self.rows, self.cols = window(mask, settings.margin)
         self.mask = torch.from_numpy(np.ascontiguousarray(mask[self.rows, self.cols])).to(device)
@@ -493,7 +501,7 @@ class HoleEnergy:
         if self.ref is not None and settings.content_layer is not None:
             with torch.no_grad():
                 layer = settings.content_layer
-                self.ref_feat = self.vgg(self.known + self.hole * self.ref, [layer])[layer]
+                self.ref_feat = self.features(self.known + self.hole * self.ref, [layer])[layer]
         self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
         self.extra: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
         copies = [_to_tensor(photo, device) for photo in photos]
@@ -506,13 +514,21 @@ class HoleEnergy:
             copies += augmented(filled_t) if kind.endswith("authors") else [filled_t]
         for copy in copies:
             with torch.no_grad():
-                feats = self.vgg(copy, list(settings.layers))
+                feats = self.features(copy, settings.layers)
             for n in settings.layers:
                 new = photo_patches(feats[n][0], settings.patch_size, settings.source_stride)
                 old = self.extra[n]
                 self.extra[n] = new if old is None else torch.cat([old, new])
         self.targets: list[PatchTarget] = []
         self.passes = 0  # VGG forward + backward passes of __call__
+
+    def features(self, x: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+        """VGG's features of ``x`` at ``layers``, float32, in ``settings.precision``."""
+        if self.settings.precision == "float32":
+            return self.vgg(x, layers)
+        with torch.autocast(x.device.type, torch.bfloat16):
+            feats = self.vgg(x.contiguous(memory_format=torch.channels_last), layers)
+        return {n: f.float() for n, f in feats.items()}
 
     def start(self, init: np.ndarray) -> torch.Tensor:
         """The free variable ``z`` (1, 3, h, w) from an (H, W, 3) start of the whole image."""
@@ -523,7 +539,7 @@ class HoleEnergy:
         window may have no source and is then left out."""
         s = self.settings
         with torch.no_grad():
-            feats = self.vgg(self.known + self.hole * z, list(s.layers))
+            feats = self.features(self.known + self.hole * z, s.layers)
         self.targets = []
         for n in s.layers:
             try:
@@ -542,7 +558,7 @@ class HoleEnergy:
         """E at ``z`` with the current matches, and its terms as floats (E_t and TV unweighted)."""
         x = self.known + self.hole * z
         s = self.settings
-        feats = self.vgg(x, list(dict.fromkeys([*s.layers, s.content_layer or s.layers[0]])))
+        feats = self.features(x, list(dict.fromkeys([*s.layers, s.content_layer or s.layers[0]])))
         self.passes += 1
         e_t = sum(texture_energy(feats[t.layer][0], t) for t in self.targets)
         if self.ref_feat is not None:

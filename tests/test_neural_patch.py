@@ -238,3 +238,26 @@ def test_usage_penalty_spreads_the_matches_and_is_off_by_default():
     assert torch.equal(npm.build_target("relu3_1", feat, hole).nn, nn)
     assert torch.equal(npm.build_target("relu3_1", feat, hole, usage_weight=0.02).nn, spread)
     assert npm.TextureSettings().usage_weight == 0.0
+
+
+def test_bfloat16_vgg_keeps_the_energy_and_its_gradient_close_to_float32():
+    image = data.centre_crop(data.load_image("storm_road"), 64)
+    mask = np.zeros((64, 64), bool)
+    mask[24:40, 24:40] = True
+    start = np.where(mask[..., None], np.float32(0.5), image)
+    got = {}
+    for precision in npm.PRECISIONS:
+        s = npm.TextureSettings(precision=precision)
+        energy = npm.HoleEnergy(image, mask, start, s, torch.device("cpu"))
+        z = energy.start(start).requires_grad_(True)
+        energy.rematch(z)
+        e, _ = energy(z)
+        (g,) = torch.autograd.grad(e, z)
+        got[precision] = (float(e.detach()), g, [t.nn for t in energy.targets])
+    (e32, g32, nn32), (e16, g16, nn16) = got["float32"], got["bfloat16"]
+    assert e16 != e32 and e16 == pytest.approx(e32, rel=0.02)  # bf16 ran, and is close
+    assert F.cosine_similarity(g16.flatten(), g32.flatten(), dim=0) > 0.98
+    agree = np.mean([float((a == b).float().mean()) for a, b in zip(nn16, nn32, strict=True)])
+    assert agree > 0.8  # most hole patches match the same source
+    with pytest.raises(ValueError, match="precision"):
+        npm.HoleEnergy(image, mask, None, npm.TextureSettings(precision="fp8"), "cpu")
