@@ -4,7 +4,8 @@
 not there (``cuda`` without a GPU, ``cuda:3`` on a one-GPU machine, ``mps`` off Apple
 silicon) is a one-line :class:`~nplib.io.InputError`, whether it is named by a string or
 passed as a ``torch.device``. Apple's ``mps`` is used when asked for, never picked by
-``auto``: the methods are tested on the CPU and CUDA only.
+``auto``: the methods are tested on the CPU and CUDA only. :func:`has_fast_bfloat16` says
+whether a device runs bfloat16 natively (the texture stage's ``precision="auto"``).
 
 :func:`usage` reports what a run cost so far (wall time, peak memory), the line the
 notebooks print at their end.
@@ -46,6 +47,17 @@ def pick_device(name: str | torch.device | None = None) -> torch.device:
     elif dev.type != "cpu":
         raise InputError(f"unsupported device {str(dev)!r}: use cpu, cuda, mps or auto")
     return dev
+
+
+def has_fast_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` runs bfloat16 convolutions natively: a CUDA GPU that supports
+    bfloat16, or a CPU with AVX-512 BF16 or AMX instructions. Elsewhere torch emulates them,
+    many times slower than float32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return False
 
 
 def peak_rss_bytes() -> int | None:

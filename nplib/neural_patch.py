@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.candidates import augmented, strip_fill
-from nplib.device import pick_device
+from nplib.device import has_fast_bfloat16, pick_device
 from nplib.io import InputError, bbox_window, check_window, hole_bbox
 from nplib.vgg import STRIDES, load_vgg, receptive_field
 
@@ -100,7 +100,7 @@ class TextureSettings:
     votes: str = "sum"  # a position's weight: "sum" of its queries, or "mean" (the authors')
     content_layer: str | None = None  # E_c on pixels (None, the paper's) or this VGG layer
     content_weight: float = CONTENT_WEIGHT  # E_c's weight when on a VGG layer
-    precision: str = "float32"  # VGG's arithmetic: "float32" or "bfloat16" (PRECISIONS)
+    precision: str = "float32"  # VGG's arithmetic: one of PRECISIONS
 
 
 #: Where the candidate patches come from (:class:`HoleEnergy`): "window", ours, the known
@@ -111,9 +111,11 @@ class TextureSettings:
 CANDIDATES = ("window", "strip", "authors", "window+strip", "window+authors")
 
 
-#: VGG's arithmetic in :class:`HoleEnergy`: "float32", or "bfloat16" (autocast, channels-last
-#: input: about twice the speed on a CPU with AVX-512 BF16; the energy itself stays float32).
-PRECISIONS = ("float32", "bfloat16")
+#: VGG's arithmetic in :class:`HoleEnergy`: "float32"; "bfloat16" (autocast, channels-last
+#: input; the energy itself stays float32), faster where the device runs it natively and the
+#: same fills (benchmarks/README.md, "The speed ladder at a CPU's price"); "auto": bfloat16
+#: where :func:`nplib.device.has_fast_bfloat16`, else float32.
+PRECISIONS = ("float32", "bfloat16", "auto")
 
 
 class NoSourceError(ValueError):
@@ -490,8 +492,11 @@ class HoleEnergy:
         photos: Sequence[np.ndarray] = (),
     ):
         if settings.precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {settings.precision!r}: use float32 or bfloat16")
+            raise ValueError(f"unknown precision {settings.precision!r}: use {PRECISIONS}")
         self.settings, self.vgg = settings, load_vgg(device)
+        self.bfloat16 = settings.precision == "bfloat16" or (
+            settings.precision == "auto" and has_fast_bfloat16(torch.device(device))
+        )
         self.rows, self.cols = window(mask, settings.margin)
         self.mask = torch.from_numpy(np.ascontiguousarray(mask[self.rows, self.cols])).to(device)
         self.hole = self.mask.to(torch.float32)
@@ -523,8 +528,8 @@ class HoleEnergy:
         self.passes = 0  # VGG forward + backward passes of __call__
 
     def features(self, x: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
-        """VGG's features of ``x`` at ``layers``, float32, in ``settings.precision``."""
-        if self.settings.precision == "float32":
+        """VGG's features of ``x`` at ``layers``, float32, computed in ``settings.precision``."""
+        if not self.bfloat16:
             return self.vgg(x, layers)
         with torch.autocast(x.device.type, torch.bfloat16):
             feats = self.vgg(x.contiguous(memory_format=torch.channels_last), layers)

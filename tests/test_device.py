@@ -60,3 +60,13 @@ def test_usage_without_resource(monkeypatch):
     monkeypatch.setattr(device, "resource", None)
     assert device.peak_rss_bytes() is None
     assert "peak memory n/a" in usage(time.perf_counter())
+
+
+def test_fast_bfloat16_follows_the_cpu_instructions(monkeypatch):
+    cpu = torch.device("cpu")
+    cases = ((False, False, False), (True, False, True), (False, True, True))
+    for avx512_bf16, amx, native in cases:
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda v=amx: v)
+        assert device.has_fast_bfloat16(cpu) is native
+    assert device.has_fast_bfloat16(torch.device("mps")) is False  # never chosen there

@@ -246,7 +246,7 @@ def test_bfloat16_vgg_keeps_the_energy_and_its_gradient_close_to_float32():
     mask[24:40, 24:40] = True
     start = np.where(mask[..., None], np.float32(0.5), image)
     got = {}
-    for precision in npm.PRECISIONS:
+    for precision in ("float32", "bfloat16"):
         s = npm.TextureSettings(precision=precision)
         energy = npm.HoleEnergy(image, mask, start, s, torch.device("cpu"))
         z = energy.start(start).requires_grad_(True)
@@ -261,3 +261,13 @@ def test_bfloat16_vgg_keeps_the_energy_and_its_gradient_close_to_float32():
     assert agree > 0.8  # most hole patches match the same source
     with pytest.raises(ValueError, match="precision"):
         npm.HoleEnergy(image, mask, None, npm.TextureSettings(precision="fp8"), "cpu")
+
+
+def test_auto_precision_is_bfloat16_only_where_the_device_runs_it_natively(monkeypatch):
+    image = data.centre_crop(data.load_image("storm_road"), 64)
+    mask = np.zeros((64, 64), bool)
+    mask[24:40, 24:40] = True
+    auto = npm.TextureSettings(precision="auto")
+    for native in (True, False):
+        monkeypatch.setattr(npm, "has_fast_bfloat16", lambda device, native=native: native)
+        assert npm.HoleEnergy(image, mask, None, auto, "cpu").bfloat16 is native
