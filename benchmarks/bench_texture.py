@@ -31,8 +31,10 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import ScalarFormatter
 
 from nplib import data
 from nplib.figures import image_grid
@@ -46,7 +48,7 @@ from nplib.synthesis import QUALITY, Schedule, level_sizes, synthesize
 
 PAPER = QUALITY["paper"]
 ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
-FAST = QUALITY["fast"]
+FAST = Schedule(iters=(30, 20, 6))  # `fast` before issue 30: its rungs start from it
 RELU4_1 = replace(PAPER, coarse_layers=("relu4_1",), layers=("relu4_1",))  # their speed-up
 
 #: Each departure from the authors' code as a TextureSettings change (docs/method.md).
@@ -78,7 +80,7 @@ def rung(schedule: Schedule, *changes: str) -> tuple[Schedule, TextureSettings]:
 #: term on relu4_1 alone at every level, as the authors' faster code does.
 RUNGS: dict[str, tuple[Schedule, TextureSettings]] = {
     "paper": rung(PAPER),
-    "fast": rung(QUALITY["fast"]),
+    "fast": rung(FAST),
     **{f"paper+{c}": rung(PAPER, c) for c in CHANGES},
     "paper+relu4_1": rung(RELU4_1),
     "paper+strip+reach": rung(PAPER, "strip", "reach"),
@@ -112,7 +114,7 @@ FIGURE_CROPS = ("chelsea#0", "house_dogs#0", "mountain_path#0", "storm_road#0")
 
 
 def items(kind: str, every: int, photos: int) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
-    """(photo, item, image, mask) of a set."""
+    """(photo, item, image, mask) of a set ("timing" is "centre", run for its seconds)."""
     if kind == "table":
         crops, names = data.heldout_crops(128, PER_PHOTO), crop_names()
         mask = data.centre_mask(128, 128)
@@ -164,7 +166,8 @@ def report(rows: list[dict]) -> None:
         by[(r["set"], r["method"])][r["item"]] = r
     ladder = {item for _, item, _, _ in items("table", 6, 0)}
     views = [("table", "the ladder's 18 crops", ladder), ("table", "all 108 crops", None),
-             ("centre", "512x512 photos", None)]
+             ("centre", "512x512 photos", None),
+             ("timing", "512x512 photos timed on 2 threads, nothing else running", None)]
     for kind, title, subset in views:
         full = max((len(v) for (k, _), v in by.items() if k == kind), default=0)
         view = {}
@@ -202,14 +205,16 @@ def report(rows: list[dict]) -> None:
                     f"{got[p]['lpips']:.3f}" if p in got else "" for p in photos) + " |")
 
 
-def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
-    """Zoomed fills of ``rungs`` beside the truth for the first three centre photos and
-    :data:`FIGURE_CROPS`, each captioned with its hole LPIPS; a rung not run on an item
-    shows as a grey panel captioned "not run"."""
+def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path,
+           kinds: tuple[str, ...] = ("centre", "table"), photos: int = 3,
+           titles: list[str] | None = None) -> None:
+    """Zoomed fills of ``rungs`` beside the truth for the first ``photos`` centre photos and
+    :data:`FIGURE_CROPS` (the sets in ``kinds``), each captioned with its hole LPIPS; a rung
+    not run on an item shows as a grey panel captioned "not run"."""
     lp = {(r["set"], r["method"], r["item"]): r["lpips"] for r in rows}
     grid, labels, captions = [], [], []
-    for kind in ("centre", "table"):
-        for _, item, image, mask in items(kind, 6, 3):
+    for kind in kinds:
+        for _, item, image, mask in items(kind, 6, photos):
             if kind == "table" and item not in FIGURE_CROPS:
                 continue
             truth = image[bbox_window(mask, 16)]
@@ -221,9 +226,63 @@ def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path) -> None:
             labels.append(f"{item}\n({'512x512' if kind == 'centre' else '128x128'})")
             captions.append([""] + [f"LPIPS {lp[(kind, m, item)]:.3f}" if p.is_file() else
                                     "not run" for m, p in zip(rungs, paths, strict=True)])
-    fig = image_grid(grid, ["truth"] + rungs, labels,
-                     "The texture stage's departures, zoomed on the hole (hole LPIPS below)",
-                     captions, width=2.2)
+    title = ("The texture stage's departures" if out.name == "texture.jpg" else
+             "The speed ladder's rungs") + ", zoomed on the hole (hole LPIPS below)"
+    fig = image_grid(grid, ["truth"] + (titles or rungs), labels, title, captions, width=2.2)
+    save_figure(out, fig)
+    print(f"wrote {out}")
+
+
+#: The rung that is ``QUALITY["fast"]`` since issue 30 (on a CPU with native bfloat16).
+FAST_NOW = "fast100-40-12+reach+fixed+bf16"
+#: Rungs whose label goes left of their point in the ladder's figure, clear of a neighbour's.
+LEFT_LABELS = ("fast100-10-3+reach+fixed+bf16", "fast100-40-12+reach+fixed+bf16")
+
+
+def ladder_figure(rows: list[dict], rungs: list[str], out: Path) -> None:
+    """Issue 30's ladder: each rung's mean hole LPIPS on the 9 photos at 512x512 against its
+    median seconds a photo in the timing set (2 threads, a quiet machine), beside the peers;
+    each point is labelled with the photos where it beats pypatchmatch."""
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["set"], r["method"])][r["item"]] = r
+    peer = by[("centre", "pypatchmatch")]
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for k, m in enumerate(list(PEERS) + rungs):
+        got, timed = by[("centre", m)], by[("timing", m)]
+        if len(got) < 9 or not timed:
+            print(f"{m}: not in the figure (needs the 9 centre photos and a timing run)")
+            continue
+        x = statistics.median(r["seconds"] for r in timed.values())
+        y = np.mean([r["lpips"] for r in got.values()])
+        wins = sum(got[i]["lpips"] < peer[i]["lpips"] for i in got)
+        ax.plot(x, y, "s" if m in PEERS else "o", color="C3" if m in PEERS else "C0")
+        short = m.removeprefix("fast").replace("+reach", " r").replace("+fixed", " f")
+        short = short.replace("+bf16", " b") if short[:1].isdigit() else "30-20-6" + short
+        label = m if m in PEERS else f"{short} ({wins} of 9)"
+        left = m in LEFT_LABELS
+        label += {"fast": " = fast before", FAST_NOW: " = fast now"}.get(m, "")
+        ax.annotate(label, (x, y), fontsize=8,
+                    xytext=(-5 if left else 5, 3 if k % 2 else -10), textcoords="offset points",
+                    ha="right" if left else "left")
+    ax.axhline(np.mean([r["lpips"] for r in peer.values()]), color="C3", ls="--", lw=0.8,
+               label="pypatchmatch's mean")
+    paper = by[("centre", "paper")]
+    if len(paper) == 9:  # too slow to time on 2 threads: its 1-thread median is quoted
+        s = statistics.median(r["seconds"] for r in paper.values())
+        ax.axhline(np.mean([r["lpips"] for r in paper.values()]), color="C2", ls="--", lw=0.8,
+                   label=f"paper's mean (about {s:.0f} s a photo on 1 thread)")
+    ax.axvline(12, color="0.5", ls=":", label="12 s, the target")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(ScalarFormatter())
+    ax.set_xlabel("seconds a 512x512 photo (median, 2 threads, log scale); rungs: L-BFGS "
+                  "iterations at levels 1-2-3, r queries within reach, f fixed-step L-BFGS, "
+                  "b bfloat16", fontsize=9)
+    ax.set_ylabel("mean hole LPIPS, 9 held-out photos (lower is better)")
+    ax.set_title("The speed ladder: quality against seconds (in brackets: photos where the\n"
+                 "rung beats pypatchmatch)")
+    ax.legend(loc="center left", fontsize=8)
     save_figure(out, fig)
     print(f"wrote {out}")
 
@@ -252,7 +311,7 @@ def counts() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", nargs="+", choices=("table", "centre"), default=["table"])
+    ap.add_argument("--sets", nargs="+", choices=("table", "centre", "timing"), default=["table"])
     ap.add_argument("--rungs", nargs="+", choices=list(RUNGS) + list(PEERS),
                     default=list(PEERS) + ["paper"])
     ap.add_argument("--table-every", type=int, default=4)
@@ -265,6 +324,8 @@ def main() -> None:
                     help="print the candidates per layer and level, then stop")
     ap.add_argument("--figure", nargs="+", metavar="RUNG",
                     help="draw these rungs' saved fills (--fills) to benchmarks/texture.jpg")
+    ap.add_argument("--ladder-figure", nargs="+", metavar="RUNG",
+                    help="draw these rungs' quality against seconds to benchmarks/ladder.jpg")
     args = ap.parse_args()
     if args.counts:
         return counts()
@@ -294,6 +355,15 @@ def main() -> None:
                         save_image(Path(args.fills) / kind / method / f"{item}.png",
                                    out[bbox_window(mask, 16)])
     report(load(path))
+    if args.ladder_figure:
+        here = Path(__file__)
+        ladder_figure(load(path), args.ladder_figure, here.with_name("ladder.jpg"))
+        if args.fills:  # the peers and the ends of the ladder, zoomed
+            ends = ["pypatchmatch", "fast", FAST_NOW, "paper"]
+            titles = ["pypatchmatch", "fast before (30-20-6)", "fast now (100-40-12 r f b)",
+                      "paper"]
+            figure(load(path), Path(args.fills), ends, here.with_name("ladder_fills.jpg"),
+                   ("centre",), 9, titles)
     if args.figure:
         figure(load(path), Path(args.fills), args.figure,
                Path(__file__).with_name("texture.jpg"))

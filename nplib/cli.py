@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     common.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
     common.add_argument("--quality", choices=sorted(QUALITY),
-                        help="schedule of --method full: fast (about 10 s a 512x512 photo on "
+                        help="schedule of --method full: fast (seconds a 512x512 photo on "
                              "a CPU) or paper (the authors' 100 iterations a level; the "
                              "default on CUDA, fast elsewhere)")  # fmt: skip
 

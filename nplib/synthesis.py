@@ -49,36 +49,32 @@ from nplib.pyramid import resize_image, resize_mask
 #: paper's configuration (a 64x64 hole in a 128x128 input).
 COARSEST_HOLE = 64
 
-#: The ``fast`` schedule's values below were chosen on 512x512 photos with a 256x256 centre
-#: hole (benchmarks/README.md, "The speed ladder"): on the 9 held-out photos they give the
-#: same hole PSNR as the slow reference (100 iterations a level, matches recomputed every
-#: iteration) and a better LPIPS (0.539 vs 0.598), in about 12 s on 2 CPU cores.
+#: The ``fast`` schedule's values below were chosen on the 9 held-out 512x512 photos with the
+#: 256x256 centre hole, by hole LPIPS against seconds: benchmarks/README.md, "The speed ladder
+#: at a CPU's price (issue 30)", which also measures every value named here.
 
-#: L-BFGS iterations per level, coarsest first; levels beyond the list use the last.
-ITERS = (30, 20, 6)
+#: L-BFGS iterations per level, coarsest first; levels beyond the list use the last. Level 1
+#: decides the structure on a quarter-size window, where an iteration is cheap, so it gets
+#: the most; fewer at the finer levels leave their upsampled start blurry.
+ITERS = (100, 40, 12)
 
-#: Matches are recomputed every this many iterations: once per level leaves the
-#: texture blurry (the matches must follow the fill away from its smooth start);
-#: every iteration costs an extra VGG pass each time and measured worse (100 iterations
-#: a level, 3 photos: hole LPIPS 0.460 against 0.413 for every 10).
+#: Matches are recomputed every this many iterations: once per level leaves the texture
+#: blurry (the matches must follow the fill away from its smooth start); every iteration
+#: costs a VGG pass more each time and measured worse.
 REMATCH_EVERY = 10
 
-#: Context (pixels) around the hole at the finer levels. Level 1 takes sources from
-#: a wide margin (half the hole's side) to find the structure; the finer levels only
-#: refine texture, so a narrow ring keeps VGG's cost close to the hole's own size and
-#: keeps the sources near the hole (16 px against 48: hole LPIPS 0.539 vs 0.571 on the
-#: 9 held-out photos).
+#: Context (pixels) around the hole at the finer levels. Level 1 takes sources from a wide
+#: margin (half the hole's side) to find the structure; the finer levels only refine texture,
+#: so a narrow ring keeps VGG's cost close to the hole's own size and the sources near it.
 FINE_MARGIN = 16
 
 #: VGG layers of the patch term at level 1, where the hole is 64 px and the structure is
-#: decided: the paper's relu3_1 and relu4_1 (section 4). A relu4_1 patch spans most of
-#: that hole; without it the 128x128 crops of the paper's table (one level) fill with a
-#: worse hole LPIPS (0.280 vs 0.260 on 27 held-out crops).
+#: decided: the paper's relu3_1 and relu4_1 (section 4). A relu4_1 patch spans most of that
+#: hole; the paper's table crops (one level) fill worse without it.
 COARSE_LAYERS = PAPER_LAYERS
 
-#: VGG layers at the finer levels, which only refine texture: relu3_1 alone measured the
-#: same hole PSNR and LPIPS on 512x512 photos at half the cost of a VGG pass (relu4_1
-#: needs the three 256-channel convolutions after relu3_1).
+#: VGG layers at the finer levels, which only refine texture: relu3_1 alone fills as well at
+#: half the cost of a VGG pass (relu4_1 needs the three 256-channel convolutions after it).
 LAYERS = ("relu3_1",)
 
 
@@ -89,7 +85,9 @@ class Schedule:
     ``iters``: L-BFGS iterations per level, coarsest first (levels beyond the list use the
     last); matches are recomputed every ``rematch_every`` iterations (0: once per level);
     ``fine_margin`` is the context at levels > 1 (None: as wide as at level 1);
-    ``coarse_layers`` and ``layers`` are the patch term's VGG layers at level 1 and above.
+    ``coarse_layers`` and ``layers`` are the patch term's VGG layers at level 1 and above;
+    ``optimizer``, ``precision`` and ``query_reach``, when not None, replace the texture
+    settings' own (:class:`nplib.neural_patch.TextureSettings`) at every level.
     """
 
     iters: tuple[int, ...] = ITERS
@@ -97,6 +95,9 @@ class Schedule:
     fine_margin: int | None = FINE_MARGIN
     coarse_layers: tuple[str, ...] = COARSE_LAYERS
     layers: tuple[str, ...] = LAYERS
+    optimizer: str | None = None
+    precision: str | None = None
+    query_reach: bool | None = None
 
     def level_iters(self, levels: int) -> list[int]:
         """Iterations at each of ``levels`` levels, coarsest first."""
@@ -105,22 +106,26 @@ class Schedule:
     def level(self, s: int, texture: TextureSettings) -> TextureSettings:
         """``texture`` (the energy's weights, patches and optimiser) with this schedule's
         iterations, rematching, context and layers at level ``s`` (0 is the coarsest)."""
+        chosen = {k: v for k in ("optimizer", "precision", "query_reach")
+                  if (v := getattr(self, k)) is not None}  # fmt: skip
         return replace(
             texture, iters=self.level_iters(s + 1)[s],
             rematch_every=self.rematch_every, margin=None if s == 0 else self.fine_margin,
-            layers=self.coarse_layers if s == 0 else self.layers,
+            layers=self.coarse_layers if s == 0 else self.layers, **chosen,
         )  # fmt: skip
 
 
 #: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --quality``.
-#: ``fast`` is the defaults above (about 7-12 s a 512x512 photo on 2 CPU cores). ``paper``
-#: is the authors' schedule (docs/method.md section 5): 100 L-BFGS iterations at every level, the
-#: paper's two layers at every level, the wide context everywhere; matches every 10
-#: iterations (the authors' fast code matches once per level, which measured blurrier).
-#: It costs about 2 s a 512x512 photo on a GPU (2.31 s on an H200) and about 4 minutes on a
-#: 2-core CPU (benchmarks/README.md).
+#: ``fast`` is the defaults above with the authors' fixed-step L-BFGS (one VGG pass an
+#: iteration), queries within reach of the hole (docs/method.md, "The texture stage the
+#: authors ran") and VGG in bfloat16 where the device runs it natively: the CPU's default,
+#: priced in benchmarks/README.md, "The speed ladder at a CPU's price (issue 30)". ``paper``
+#: is the authors' schedule (docs/method.md section 5): 100 L-BFGS iterations at every level,
+#: the paper's two layers at every level, the wide context everywhere; matches every 10
+#: iterations (the authors' fast code matches once per level, which measured blurrier);
+#: cheap on a GPU, minutes a photo on a CPU (benchmarks/README.md).
 QUALITY: dict[str, Schedule] = {
-    "fast": Schedule(),
+    "fast": Schedule(optimizer="lbfgs-fixed", precision="auto", query_reach=True),
     "paper": Schedule(iters=(100,), fine_margin=None, layers=PAPER_LAYERS),
 }
 

@@ -106,13 +106,17 @@ def test_empty_mask_is_a_clear_input_error():
 
 def test_quality_picks_the_documented_schedule_per_device():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert synthesis.pick_schedule(None, cpu) == QUALITY["fast"] == Schedule()
+    assert synthesis.pick_schedule(None, cpu) == QUALITY["fast"]
     assert synthesis.pick_schedule(None, cuda) == QUALITY["paper"]
     assert synthesis.pick_schedule("paper", cpu) == QUALITY["paper"]
     assert QUALITY["paper"].level_iters(3) == [100, 100, 100]  # the authors' schedule
     assert QUALITY["paper"].layers == QUALITY["paper"].coarse_layers == ("relu3_1", "relu4_1")
     assert QUALITY["paper"].fine_margin is None
-    assert QUALITY["fast"].level_iters(4) == [30, 20, 6, 6]
+    assert QUALITY["fast"].level_iters(4) == [100, 40, 12, 12]
+    fast = QUALITY["fast"].level(0, TextureSettings())  # issue 30's solver and queries
+    assert (fast.optimizer, fast.precision, fast.query_reach) == ("lbfgs-fixed", "auto", True)
+    paper = QUALITY["paper"].level(0, TextureSettings())  # the texture settings' own
+    assert (paper.optimizer, paper.precision, paper.query_reach) == ("lbfgs", "float32", False)
     with pytest.raises(InputError, match="unknown quality 'best'"):
         synthesis.pick_schedule("best", cpu)
 
@@ -148,13 +152,14 @@ def test_patchmatch_start_begins_level_one_with_copied_patches(photo):
 
 def test_schedule_level_sets_the_per_level_fields_and_keeps_the_energy():
     texture = TextureSettings(alpha=1e-3, beta=0.5, optimizer="adam")
-    fast = QUALITY["fast"]
-    coarse, fine = fast.level(0, texture), fast.level(2, texture)
-    assert (coarse.iters, coarse.margin, coarse.layers) == (30, None, synthesis.COARSE_LAYERS)
-    assert (fine.iters, fine.margin, fine.layers) == (6, synthesis.FINE_MARGIN, synthesis.LAYERS)
+    plain = Schedule()  # sets no solver: the texture settings keep theirs
+    coarse, fine = plain.level(0, texture), plain.level(2, texture)
+    assert (coarse.iters, coarse.margin, coarse.layers) == (100, None, synthesis.COARSE_LAYERS)
+    assert (fine.iters, fine.margin, fine.layers) == (12, synthesis.FINE_MARGIN, synthesis.LAYERS)
     for level in (coarse, fine):
         assert (level.alpha, level.beta, level.optimizer) == (1e-3, 0.5, "adam")
-        assert level.rematch_every == fast.rematch_every
+        assert level.rematch_every == plain.rematch_every
+    assert QUALITY["fast"].level(2, texture).optimizer == "lbfgs-fixed"  # fast's replaces it
 
 
 def test_resized_masks_keep_every_hole():
