@@ -1,14 +1,13 @@
 """Cheap fills: the mean colour and smooth membrane (diffusion) and pull-push fills,
 and one that is not a method at all: the oracle fill, the hidden truth blurred.
 
-The paper starts its coarsest level from the mean colour (docs/method.md section 5).
-A membrane fill, the solution of Laplace's equation inside the hole with the
-known pixels as boundary values, carries the surrounding low frequencies into
-the hole; it is the classic baseline every learned method must beat and a better
-starting point than a flat colour. The oracle fill reads the pixels a real method
+The paper starts its coarsest level from the mean colour (docs/method.md,
+"High resolution: the multi-scale stack"). A membrane fill, the solution of Laplace's
+equation inside the hole with the known pixels as boundary values, carries the surrounding
+low frequencies into the hole; it is the classic baseline every learned method must beat
+and a better starting point than a flat colour. The oracle fill reads the pixels a real method
 never sees; it stands in for a perfect content network, to measure what the texture
-stage makes of a start whose layout is right (docs/method.md section 9, "Starts of
-level 1").
+stage makes of a start whose layout is right (docs/method.md, "Starts of level 1").
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ def oracle_fill(image: np.ndarray, mask: np.ndarray, blur: float) -> np.ndarray:
     Not an inpainting method: it reads the hidden truth. An L2-trained content network
     predicts the conditional mean of the hole, the truth blurred where it is uncertain,
     so this is the start such a network would give if it were as good as its loss allows
-    at that blur (docs/method.md section 9, "Starts of level 1"). ``blur = 0`` returns
+    at that blur (docs/method.md, "Starts of level 1"). ``blur = 0`` returns
     the truth itself.
     """
     if blur < 0:
@@ -109,7 +108,7 @@ def _membrane(image: np.ndarray, mask: np.ndarray, iters_per_level: int, device)
 
 def pull_push_fill(x: torch.Tensor, hole: torch.Tensor, iters: int = 8) -> torch.Tensor:
     """A smooth fill of the hole from its surroundings, batched, on tensors: the content
-    network's pre-fill (docs/method.md section 9).
+    network's pre-fill (docs/method.md, "The content network as we build it").
 
     x: (B, 3, H, W) images; hole: (B, 1, H, W) bool. Pull-push: average the known pixels
     down an image pyramid, then on the way up keep each level's known average and take

@@ -1,6 +1,6 @@
 """The authors' candidates: where the texture stage's patches come from in their code.
 
-docs/method.md, "Candidates: the authors' choice". Our original texture stage takes as
+docs/method.md, "The texture stage the authors ran". Our original texture stage takes as
 sources only the patches of the current window whose footprint avoids the hole, computed
 from the current fill at every rematch, so their receptive fields see the fill. The
 authors' code (Faster-High-Res-Neural-Inpainting, CNNMRF's transfer code) does neither:

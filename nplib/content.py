@@ -1,4 +1,4 @@
-"""The content network: a Context-Encoder-style generator (docs/method.md section 3).
+"""The content network: a Context-Encoder-style generator (docs/method.md, "Content network").
 
 Context Encoders (Pathak et al. CVPR 2016) fill a hole with a convolutional encoder,
 a bottleneck and a deconvolutional decoder, trained with an L2 reconstruction loss
@@ -6,8 +6,8 @@ plus an adversarial loss. The paper keeps that design with two changes for stabl
 training: every activation is an **ELU**, and the channel-wise fully-connected layer
 becomes a plain **fully-connected bottleneck**.
 
-What this implementation adds, following the lessons in docs/method.md section 8 (blurry fills
-with seams and colour casts at the hole border):
+What this implementation adds, following the lessons in docs/method.md, "A context encoder
+trained for 20 minutes" (blurry fills with seams and colour casts at the hole border):
 
 - the hole is not filled with the mean colour but with a cheap smooth fill
   (:func:`nplib.baselines.pull_push_fill`, pull-push plus Jacobi smoothing, like
@@ -127,7 +127,8 @@ def random_hole(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 class Generator(nn.Module):
-    """Encoder -> fully-connected bottleneck -> decoder, ELU everywhere (docs/method.md section 3).
+    """Encoder -> fully-connected bottleneck -> decoder, ELU everywhere
+    (docs/method.md, "Content network").
 
     Shapes for ``classroom`` (``paper`` adds a layer: 128 -> 4, widths 64..512, FC 4000):
 
@@ -225,7 +226,8 @@ def generator_loss(
     adv_weight: float = 0.001,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Context Encoders' joint loss ``(1 - adv_weight) * L2 + adv_weight * adversarial``
-    (0.999 / 0.001 in docs/method.md section 3). ``adv_weight=0`` (or no ``disc``) is L2 only.
+    (0.999 / 0.001 in docs/method.md, "Content network"). ``adv_weight=0`` (or no ``disc``) is
+    L2 only.
 
     Returns (total, l2, adversarial) where adversarial is the non-saturating GAN loss of
     the composited fill.
@@ -290,8 +292,9 @@ def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> 
     The window is resized to the network's input size, where the network predicts a residual
     over its cheap fill. That residual is upsampled and added to the membrane fill
     (:func:`nplib.baselines.diffusion_fill`) of the window at its own resolution, so the low
-    frequencies come from the best cheap fill at full resolution (docs/method.md section 8) and the
-    network adds what a smooth fill cannot. Known pixels are composited back.
+    frequencies come from the best cheap fill at full resolution (docs/method.md, "Lessons
+    measured on these machines") and the network adds what a smooth fill cannot. Known pixels
+    are composited back.
     """
     size = gen.cfg.size
     small = resize(window, size)
@@ -323,7 +326,8 @@ def content_inpaint(
     device: str | torch.device | None = None,
     seed: int = 0,
 ) -> np.ndarray:
-    """Fill ``mask``'s hole in ``image`` with the content network (docs/method.md section 3).
+    """Fill ``mask``'s hole in ``image`` with the content network
+    (docs/method.md, "Content network").
 
     The network runs on a square window about twice the hole's bounding box (see
     :func:`hole_window`), resized to its input size; its prediction is resized back and

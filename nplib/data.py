@@ -128,7 +128,7 @@ def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
 
 class SourcePair(NamedTuple):
     """A photo with a hole and another view of the same place that shows what the hole
-    hides (``inpaint(..., sources=[source])``, docs/method.md section 10)."""
+    hides (``inpaint(..., sources=[source])``, docs/method.md, "Patches from other photos")."""
 
     name: str
     image: np.ndarray  # (H, W, 3) the photo to fill

@@ -1,9 +1,9 @@
 """Training data for the content network: a folder of photos as random crops with holes.
 
 The paper trains its content network on the user's own photos (ImageNet, Paris
-StreetView; docs/method.md section 3). :func:`list_photos` finds every image under a folder
-(recursively, sorted, so a run is repeatable) and drops, with one line of report, the
-files that cannot be read or are smaller than a crop. :class:`TrainingCrops` is a torch
+StreetView; docs/method.md, "Content network"). :func:`list_photos` finds every image under a
+folder (recursively, sorted, so a run is repeatable) and drops, with one line of report,
+the files that cannot be read or are smaller than a crop. :class:`TrainingCrops` is a torch
 ``Dataset`` that decodes a photo only when a crop of it is asked for, so a 15,000-photo
 folder never has to fit in memory.
 

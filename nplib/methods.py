@@ -118,7 +118,8 @@ class Method(NamedTuple):
 #: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name, one of
 #: :data:`nplib.synthesis.STARTS`, or an array: :func:`nplib.synthesis.synthesize`);
 #: ``sources`` other photos of the scene whose patches join the image's own
-#: (docs/method.md section 10; checked by :func:`nplib.io.check_source_photos`).
+#: (docs/method.md, "Patches from other photos"; checked by
+#: :func:`nplib.io.check_source_photos`).
 METHODS: dict[str, Method] = {
     "mean": Method(_mean, "fill the hole with the mean colour of the known pixels"),
     "diffusion": Method(_diffusion, "smooth membrane fill: solve Laplace's equation in the hole"),
@@ -151,8 +152,8 @@ def seed_everything(seed: int) -> None:
 
 
 def composite(image: np.ndarray, fill: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Known pixels from ``image``, hole pixels from ``fill`` (docs/method.md section 2,
-    point 4)."""
+    """Known pixels from ``image``, hole pixels from ``fill`` (docs/method.md,
+    "Two networks, one optimisation", point 4)."""
     return np.where(mask[..., None], fill, image).astype(np.float32, copy=False)
 
 

@@ -1,4 +1,5 @@
-"""Image-quality metrics used in the paper's Table 1 (section 6 of docs/method.md), plus SSIM.
+"""Image-quality metrics used in the paper's Table 1 (docs/method.md, "What the paper shows"),
+plus SSIM.
 
 All functions take two float images in [0, 1] of shape (H, W, 3) and an optional
 bool ``mask`` of shape (H, W). With a mask, only the hole's pixels count (the

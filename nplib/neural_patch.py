@@ -1,7 +1,7 @@
 """The neural patch (texture) loss and the joint optimisation of the hole's pixels.
 
-docs/method.md sections 2 and 4. With the texture network ``phi`` (frozen VGG-19) the
-hole's pixels minimise
+docs/method.md, "Two networks, one optimisation" and "The neural patch loss, made
+differentiable". With the texture network ``phi`` (frozen VGG-19) the hole's pixels minimise
 
     E(x) = E_c(x, content) + alpha * E_t(phi(x)) + beta * TV(x)
 
@@ -15,11 +15,13 @@ hole's pixels minimise
   max over the filter dimension picks the best source. The matches are then held
   fixed (piecewise-constant selection), so the gradient flows through the queries.
 - ``E_c``: squared distance to the content prediction over the hole; ``TV``: the
-  squared total variation of section 2, over pixel pairs that touch the hole.
+  squared total variation (docs/method.md, "Two networks, one optimisation"), over pixel
+  pairs that touch the hole.
 
 Only the hole's pixels are free (``x = known + hole * z``), and VGG runs on a
 window around the hole, not the whole image. :func:`optimise` is one scale; the
-multi-scale pipeline (section 5) calls it once per level.
+multi-scale pipeline (docs/method.md, "High resolution: the multi-scale stack") calls it
+once per level.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from nplib.device import has_fast_bfloat16, pick_device
 from nplib.io import InputError, bbox_window, check_window, hole_bbox
 from nplib.vgg import STRIDES, load_vgg, receptive_field
 
-#: The paper's texture layers (section 4).
+#: The paper's texture layers (docs/method.md, "The neural patch loss, made differentiable").
 LAYERS = ("relu3_1", "relu4_1")
 
 #: Weights of E = E_c + ALPHA E_t + BETA TV. The paper sets alpha = beta = 5e-6 for
@@ -76,7 +78,8 @@ CONTENT_WEIGHT = 20 * 9 * ALPHA / 1e-4
 class TextureSettings:
     """How :func:`optimise` minimises ``E`` at one scale; each field is documented once here.
 
-    The weights and the patches are docs/method.md sections 2 and 4, our units section 9.
+    The weights and the patches are docs/method.md, "Two networks, one optimisation" and
+    "The neural patch loss, made differentiable"; our units are in "The energy's units".
     """
 
     iters: int = 30  # optimiser iterations
@@ -180,7 +183,7 @@ def _sources(hole: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
 def photo_patches(feat: torch.Tensor, patch_size: int = 3, stride: int = 2) -> torch.Tensor:
     """Every ``patch_size`` patch of another photo's feature map ``feat`` (C, h, w) on a
     ``stride`` grid, as extra sources (S, C, p, p) for :func:`build_target`; a map smaller
-    than a patch gives none (docs/method.md section 10)."""
+    than a patch gives none (docs/method.md, "Patches from other photos")."""
     c, h, w = feat.shape
     if min(h, w) < patch_size:
         return feat.new_zeros(0, c, patch_size, patch_size)
@@ -272,7 +275,7 @@ def spread_matches(
     stride: int = 1,
 ) -> torch.Tensor:
     """Re-match with a source-usage penalty, against the collapse of nearest-neighbour
-    matching onto a few sources (docs/method.md section 9, "Source usage").
+    matching onto a few sources (docs/method.md, "Source usage").
 
     A source's usage is how many queries chose it, over the even share ``Q / S``; each
     query then takes ``argmax_s cos(q, s) - weight * usage(s)``, :data:`SPREAD_ROUNDS`
@@ -331,8 +334,8 @@ def build_target(
     ``own_sources=False``) and ``extra``.
 
     ``extra`` (S2, C, p, p), if given, are patches of other photos (:func:`photo_patches`)
-    that join the image's own sources as candidates (docs/method.md section 10); their
-    indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
+    that join the image's own sources as candidates (docs/method.md, "Patches from other photos");
+    their indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
     more sources (:func:`spread_matches`); ``distance`` is :func:`match`'s. The matched
     source patches are placed at their queries' centres and folded (summed where they
     overlap); dividing by the overlap count ``n`` gives the target map ``T``. With
@@ -399,7 +402,8 @@ def texture_energy(feat: torch.Tensor, t: PatchTarget) -> torch.Tensor:
 
 
 def content_energy(x: torch.Tensor, content: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-    """``E_c``: squared Euclidean distance to the content prediction over the hole (section 2)."""
+    """``E_c``: squared Euclidean distance to the content prediction over the hole
+    (docs/method.md, "Two networks, one optimisation")."""
     return (hole * (x - content) ** 2).sum()
 
 
@@ -476,7 +480,8 @@ class HoleEnergy:
     ``x = known + hole * z`` is the window; VGG sees only it. :meth:`rematch` finds the
     nearest sources of the current fill and holds them fixed until the next call.
     ``photos`` are other (H', W', 3) photos at this scale whose patches join the window's
-    own as sources (docs/method.md section 10); their features are computed once, here.
+    own as sources (docs/method.md, "Patches from other photos"); their features are
+    computed once, here.
     ``settings.candidates`` (:data:`CANDIDATES`) may replace or join the window's own
     sources with the patches of its strip-filled copy, or of that copy rotated and scaled
     too (:mod:`nplib.candidates`); their features are computed once, here.
@@ -689,11 +694,12 @@ def texture_inpaint(
     """Single-scale neural patch inpainting (CLI ``--method texture``).
 
     ``sources``: other photos of the scene, at the image's scale, whose patches are
-    candidates beside the image's own (docs/method.md section 10).
+    candidates beside the image's own (docs/method.md, "Patches from other photos").
 
     ``init``: "mean" (the paper's coarsest-level start), "diffusion", or an
-    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md
-    section 8: low frequencies must come from the start; a smooth fill beats a flat colour).
+    (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md,
+    "Lessons measured on these machines": low frequencies must come from the start; a smooth
+    fill beats a flat colour).
     The window around the hole is checked first (:func:`nplib.io.check_window`,
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
     common method signature and draws nothing.

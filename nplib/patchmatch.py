@@ -1,6 +1,7 @@
 """PatchMatch nearest-neighbour fields and a PatchMatch inpainting baseline.
 
-The paper compares against PatchMatch (docs/method.md sections 1 and 6). Two parts:
+The paper compares against PatchMatch (docs/method.md, "The problem and the intuition" and
+"What the paper shows"). Two parts:
 
 1. :func:`nnf` -- the randomised nearest-neighbour field search of Barnes et al.
    2009 ("PatchMatch: a randomized correspondence algorithm for structural image
@@ -367,7 +368,7 @@ def inpaint_patchmatch(
     coarser level without a source patch is not used.
     ``sources``: other photos of the scene, at the image's scale; their patches are
     candidates beside the window's own at every level (:func:`source_canvas`,
-    docs/method.md section 10).
+    docs/method.md, "Patches from other photos").
     Known pixels are returned unchanged (all of them for an empty mask); the result is
     deterministic for a given ``seed``.
     """

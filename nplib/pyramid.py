@@ -1,4 +1,5 @@
-"""Images and masks between the scales of a pyramid (docs/method.md section 5).
+"""Images and masks between the scales of a pyramid
+(docs/method.md, "High resolution: the multi-scale stack").
 
 The stack works coarse to fine and the content network sees its window at its own input
 size; both move images between sizes the same way, with one bilinear resize that

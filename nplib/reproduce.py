@@ -1,4 +1,4 @@
-"""Reproducing the paper's table and figures (docs/method.md section 6): ``make figures``.
+"""Reproducing the paper's table and figures (docs/method.md, "What the paper shows"): make figures.
 
 The table follows the paper's protocol on our held-out photos: 128x128 crops with a
 64x64 centre hole (:func:`nplib.data.heldout_crops`, 12 a photo: 108 crops), errors
@@ -66,8 +66,8 @@ TABLE_METHODS = {
 }
 
 #: The paper's quantitative table (Paris StreetView, 100 test images, 128x128 with a
-#: 64x64 centre hole) as docs/method.md section 6 gives it: (label, mean L1 %, mean L2 %,
-#: PSNR dB), beside the rows run as the paper ran them (the authors' schedule for
+#: 64x64 centre hole) as docs/method.md, "What the paper shows", gives it: (label, mean L1 %,
+#: mean L2 %, PSNR dB), beside the rows run as the paper ran them (the authors' schedule for
 #: ours). The paper reports PatchMatch as clearly worse, without numbers here.
 PAPER_ROWS = {
     "content-l2": ("Context Encoders (L2)", 10.5, 2.4, 17.3),

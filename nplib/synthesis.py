@@ -1,14 +1,15 @@
-"""Multi-scale neural patch synthesis: the paper's full high-resolution pipeline (section 5).
+"""Multi-scale neural patch synthesis: the paper's full high-resolution pipeline
+(docs/method.md, "High resolution: the multi-scale stack").
 
 Applied directly to a large hole the texture optimisation does poorly, so it runs
 coarse to fine on a pyramid of levels 1..S (level S is the original resolution):
 
-1. level 1: the content network predicts the hole (``x = f(x0)``, section 3; where the
-   paper fills the hole of ``x0`` with the mean colour, our network fills it with its own
-   smooth pre-fill, :func:`nplib.baselines.pull_push_fill`, so the hole's input values are never
-   read), and the joint optimisation
-   ``E = E_c + alpha E_t + beta TV`` (section 2) refines it with ``E_c`` pulling
-   towards that prediction;
+1. level 1: the content network predicts the hole (``x = f(x0)``, docs/method.md,
+   "Content network"; where the paper fills the hole of ``x0`` with the mean colour, our
+   network fills it with its own smooth pre-fill, :func:`nplib.baselines.pull_push_fill`,
+   so the hole's input values are never read), and the joint optimisation
+   ``E = E_c + alpha E_t + beta TV`` (docs/method.md, "Two networks, one optimisation") refines
+   it with ``E_c`` pulling towards that prediction;
 2. level s > 1: the previous level's result, upsampled, initialises the hole and
    is the ``E_c`` reference, so the low frequencies found at the coarse levels
    are kept while the patch term adds the finer texture;
@@ -69,8 +70,9 @@ REMATCH_EVERY = 10
 FINE_MARGIN = 16
 
 #: VGG layers of the patch term at level 1, where the hole is 64 px and the structure is
-#: decided: the paper's relu3_1 and relu4_1 (section 4). A relu4_1 patch spans most of that
-#: hole; the paper's table crops (one level) fill worse without it.
+#: decided: the paper's relu3_1 and relu4_1 (docs/method.md, "The neural patch loss, made
+#: differentiable"). A relu4_1 patch spans most of that hole; the paper's table crops (one
+#: level) fill worse without it.
 COARSE_LAYERS = PAPER_LAYERS
 
 #: VGG layers at the finer levels, which only refine texture: relu3_1 alone fills as well at
@@ -80,7 +82,8 @@ LAYERS = ("relu3_1",)
 
 @dataclass(frozen=True)
 class Schedule:
-    """How much work :func:`synthesize` spends on each level (docs/method.md section 9, "Quality").
+    """How much work :func:`synthesize` spends on each level
+    (docs/method.md, "Quality: the fast and paper schedules").
 
     ``iters``: L-BFGS iterations per level, coarsest first (levels beyond the list use the
     last); matches are recomputed every ``rematch_every`` iterations (0: once per level);
@@ -120,10 +123,10 @@ class Schedule:
 #: iteration), queries within reach of the hole (docs/method.md, "The texture stage the
 #: authors ran") and VGG in bfloat16 where the device runs it natively: the CPU's default,
 #: priced in benchmarks/README.md, "The speed ladder at a CPU's price (issue 30)". ``paper``
-#: is the authors' schedule (docs/method.md section 5): 100 L-BFGS iterations at every level,
-#: the paper's two layers at every level, the wide context everywhere; matches every 10
-#: iterations (the authors' fast code matches once per level, which measured blurrier);
-#: cheap on a GPU, minutes a photo on a CPU (benchmarks/README.md).
+#: is the authors' schedule (docs/method.md, "High resolution: the multi-scale stack"): 100 L-BFGS
+#: iterations at every level, the paper's two layers at every level, the wide context
+#: everywhere; matches every 10 iterations (the authors' fast code matches once per level,
+#: which measured blurrier); cheap on a GPU, minutes a photo on a CPU (benchmarks/README.md).
 QUALITY: dict[str, Schedule] = {
     "fast": Schedule(optimizer="lbfgs-fixed", precision="auto", query_reach=True),
     "paper": Schedule(iters=(100,), fine_margin=None, layers=PAPER_LAYERS),
@@ -233,7 +236,8 @@ def synthesize(
     per-level fields the schedule sets (:meth:`Schedule.level`; None: the defaults).
     ``sources``: other photos of the scene whose patches join the image's own as
     candidates at every level, each resized by the level's scale so that a patch covers
-    the same part of the world in both (:func:`level_sources`; docs/method.md section 10).
+    the same part of the world in both (:func:`level_sources`; docs/method.md,
+    "Patches from other photos").
 
     Checked first, before any network is loaded: the window around the holes is at most
     :data:`MAX_WINDOW_PIXELS` (:data:`nplib.neural_patch.MAX_WINDOW_PIXELS`, 4 megapixels)

@@ -1,4 +1,4 @@
-"""Train the content network (docs/method.md section 3) on the bundled photos or your own folder.
+"""Train the content network (docs/method.md, "Content network") on the bundled or your own photos.
 
     python -m nplib.train content --adv-weight 0                        # L2 only, bundled photos
     python -m nplib.train content                                       # L2 + adversarial
@@ -66,7 +66,8 @@ class RunSettings:
 
     steps: int = 3000  # total optimiser steps, resumed ones included
     batch: int = 32  # global batch: split evenly between processes
-    adv_weight: float = 0.001  # docs/method.md section 3: 0.999 L2 + 0.001 adversarial; 0 = L2 only
+    # docs/method.md, "Content network": 0.999 L2 + 0.001 adversarial; 0 = L2 only
+    adv_weight: float = 0.001
     lr: float = 2e-4  # Context Encoders' Adam settings (beta1 0.5) for both networks
     lr_decay: str = "none"  # "cosine": the learning rate falls to 0 at ``steps``
     ema: float = 0.0  # decay of the generator's moving average (0: off), e.g. 0.999
@@ -258,7 +259,7 @@ class TrainState:
         content.save(out / f"{name}.pt", self.shipped, meta)
         atomic_write(out / f"{name}.json", lambda tmp: Path(tmp).write_text(json.dumps(self.log)))
         if self.log["train"]:
-            fig = plot_log(self.log, f"content network {name} (docs/method.md section 3)")
+            fig = plot_log(self.log, f'content network {name} (docs/method.md, "Content network")')
             save_figure(out / f"{name}.png", fig)
 
     def load(self, path: Path, run: RunSettings) -> None:
@@ -293,8 +294,8 @@ def train_step(
     gen: torch.nn.Module | None = None,
     disc: torch.nn.Module | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One training step of docs/method.md section 3 on crops ``x`` (B, 3, S, S) with holes
-    ``hole`` (B, 1, S, S, bool): the discriminator's Adam step, then the generator's on
+    """One training step of docs/method.md, "Content network", on crops ``x`` (B, 3, S, S)
+    with holes ``hole`` (B, 1, S, S, bool): the discriminator's Adam step, then the generator's on
     ``(1 - adv_weight) * L2 + adv_weight * adversarial``, then the moving average; advances
     ``s.step``. Returns the (L2, adversarial, discriminator) losses, 0-d tensors (the last
     two 0 without a discriminator).
@@ -505,7 +506,9 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m nplib.train", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="what", required=True)
-    p = sub.add_parser("content", help="train the content network (docs/method.md section 3)")
+    p = sub.add_parser(
+        "content", help='train the content network (docs/method.md, "Content network")'
+    )
     d = RunSettings()
     p.add_argument("--config", choices=sorted(content.CONFIGS), default="classroom")
     p.add_argument("--data", help="train on every photo under this folder (default: bundled)")

