@@ -114,8 +114,8 @@ def pull_push_fill(x: torch.Tensor, hole: torch.Tensor, iters: int = 8) -> torch
     down an image pyramid, then on the way up keep each level's known average and take
     the upsampled coarser fill where pixels are missing (``fill = num + (1 - den) * up``);
     ``iters`` Jacobi steps per level smooth the block edges. Cheaper than
-    :func:`diffusion_fill` and close to it (within 0.15 dB at 32 steps). Known pixels are
-    unchanged.
+    :func:`diffusion_fill` and close to it at 32 steps (docs/method.md, "The content network
+    as we build it"). Known pixels are unchanged.
     """
     known = (~hole).to(x.dtype)
     levels = [(x * known, known)]

@@ -62,9 +62,9 @@ class Config:
     bottleneck: int  # width of the fully-connected bottleneck
     overlap: int  # Context Encoders' overlap border (pixels), weighted 10x
     # Jacobi steps a level of the cheap fill the network refines
-    # (:func:`nplib.baselines.pull_push_fill`). At 32 it is within 0.15 dB of the membrane
-    # fill that inference adds the residual to (at 8, 0.3 dB), so what the
-    # network learns to correct is what inference corrects.
+    # (:func:`nplib.baselines.pull_push_fill`): at 32 it is close to the membrane fill that
+    # inference adds the residual to, so what the network learns to correct is what
+    # inference corrects (docs/method.md, "The content network as we build it").
     fill_iters: int = 8
 
     @property

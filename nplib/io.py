@@ -34,8 +34,9 @@ from PIL import Image, ImageOps
 EMPTY_MASK = "mask is empty: mark the hole in white"
 
 #: The largest image nplib reads or inpaints: 8192 x 8192 pixels (67 megapixels, more than
-#: any phone photo). A whole image costs about 60 bytes a pixel at peak (4 GB here), whatever
-#: the method: the methods themselves work on a window around the holes.
+#: any phone photo). A whole image's cost at peak grows with its pixels whatever the method
+#: (benchmarks/README.md, "Memory on a 12-megapixel photo"): the methods themselves work on a
+#: window around the holes.
 MAX_IMAGE_PIXELS = 8192 * 8192
 
 

@@ -45,24 +45,17 @@ from nplib.vgg import STRIDES, load_vgg, receptive_field
 #: The paper's texture layers (docs/method.md, "The neural patch loss, made differentiable").
 LAYERS = ("relu3_1", "relu4_1")
 
-#: Weights of E = E_c + ALPHA E_t + BETA TV. The paper sets alpha = beta = 5e-6 for
-#: its own VGG and pixel scale; ours differ, so both were re-chosen by measurement.
-#: Magnitudes (three skimage photos at 256x256, 128x128 centre hole, diffusion start):
-#: E_t = 3.3e6 .. 7.2e6 (relu3_1 + relu4_1; our VGG sees image * 255, Caffe scale),
-#: TV = 4 .. 17 and E_c between the start and the truth 880 .. 3800 ([0, 1] pixels).
-#: alpha: 20 L-BFGS iterations at 128x128 from a diffusion start, E_c towards that
-#: start, hole LPIPS for alpha = 5e-6 / 5e-5 / 5e-4 / 5e-3: house_dogs 0.50 / 0.41 /
-#: 0.36 / 0.36, storm_road 0.284 / 0.271 / 0.268 / 0.267, hole PSNR unchanged within
-#: 0.1 dB. With the paper's 5e-6 the fill stays the blurry start; texture appears
-#: from 5e-4 on and saturates after, so ALPHA = 5e-4.
-#: beta: the paper's TV is on [0, 255] pixels (255^2 larger than ours), so
-#: BETA = 5e-6 * 255^2 ~ 0.3 keeps its TV scale (beta TV = 1 .. 5 at the start).
+#: Weights of E = E_c + ALPHA E_t + BETA TV. The paper's alpha = beta = 5e-6 are for its
+#: own pixel and VGG scale: BETA converts its TV to [0, 1] pixels (5e-6 * 255^2, rounded)
+#: and ALPHA is where texture appears in a sweep and stops changing (docs/method.md,
+#: "The energy's units", which gives the sweep and the terms' magnitudes).
 ALPHA = 5e-4
 BETA = 0.3
 
-#: The largest window (holes' bounding box plus context) we optimise, in pixels.
-#: VGG-19 to relu4_1 with its backward pass needs about 2.5 kB of memory a pixel in
-#: fp32, so 4 megapixels is ~10 GB; larger holes are refused with this limit named.
+#: The largest window (holes' bounding box plus context) we optimise, in pixels: VGG-19 to
+#: relu4_1 with its backward pass needs memory in proportion to the window's pixels
+#: (benchmarks/README.md, "Memory on a 12-megapixel photo"); larger holes are refused
+#: with this limit named.
 MAX_WINDOW_PIXELS = 2048 * 2048
 
 

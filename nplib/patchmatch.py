@@ -359,10 +359,8 @@ def inpaint_patchmatch(
     ``fine_search_iters`` at the finest level, warm-started), then vote. The field is
     upsampled to start the next level. Coarse
     levels fix the layout of the fill, which the finest level only refines, so they
-    get many iterations (cheap there) and the finest few: on the benchmark 16 and 2
-    beat 4 at every level by 0.2-0.3 dB on centre holes, and one search iteration per
-    EM step at the finest level costs 0.01-0.02 dB for 10-20 % less time
-    (benchmarks/README.md).
+    get many iterations (cheap there) and the finest few, with one search iteration per EM
+    step at the finest level (measured in benchmarks/README.md, "PatchMatch").
     Only a window around the holes of at most ``context_pixels`` is searched (see
     :data:`CONTEXT_PIXELS`); :func:`check_sources` says what the window must hold. A
     coarser level without a source patch is not used.
