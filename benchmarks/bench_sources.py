@@ -25,8 +25,7 @@ import torch
 from nplib import data, inpaint
 from nplib.figures import image_grid
 from nplib.io import save_figure
-from nplib.lpips import lpips
-from nplib.metrics import psnr
+from nplib.lpips import hole_scores
 
 #: (row label, method, inpaint options without the sources)
 VARIANTS = (
@@ -56,7 +55,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 out = inpaint(pair.image, pair.mask, method, sources=src, progress=False, **opts)
                 sec = time.perf_counter() - t0
-                p, lp = psnr(out, pair.image, pair.mask), lpips(out, pair.image, pair.mask)
+                p, lp = hole_scores(out, pair.image, pair.mask)
                 rows.setdefault((label, which), []).append((p, lp, sec))
                 fills[(pair.name, label, which)] = out
                 print(f"{pair.name:18s} {label:22s} {which:11s} {p:6.2f} dB  LPIPS {lp:.3f}  "

@@ -38,9 +38,8 @@ from nplib.baselines import oracle_fill
 from nplib.content import DEFAULT_MODEL
 from nplib.figures import image_grid
 from nplib.io import bbox_window, save_figure
-from nplib.lpips import lpips
+from nplib.lpips import hole_scores
 from nplib.methods import composite
-from nplib.metrics import psnr
 from nplib.neural_patch import window
 from nplib.pyramid import resize_image
 from nplib.reproduce import PER_PHOTO, crop_names, fill
@@ -95,7 +94,7 @@ def run_set(name: str, items: list[tuple[str, np.ndarray, np.ndarray]]) -> dict:
             first = upsampled_start(image, mask, levels[0].start)
             for key, img, s in ((label, out, sec), ("start: " + label, first, 0.0)):
                 rows.setdefault(key, []).append(
-                    (psnr(img, image, mask), lpips(img, image, mask), s, img))
+                    (*hole_scores(img, image, mask), s, img))
             (_, q0, _, _), (p1, q1, _, _) = rows["start: " + label][-1], rows[label][-1]
             print(f"{name} {item:16s} {label:44s} start LPIPS {q0:.3f}  full {p1:6.2f} dB "
                   f"LPIPS {q1:.3f}  {sec:5.1f} s", flush=True)
@@ -103,7 +102,7 @@ def run_set(name: str, items: list[tuple[str, np.ndarray, np.ndarray]]) -> dict:
             t0 = time.perf_counter()
             out = fill(peer, image, mask)  # seeded, known pixels kept, as in the table
             sec = time.perf_counter() - t0
-            rows.setdefault(peer, []).append((psnr(out, image, mask), lpips(out, image, mask),
+            rows.setdefault(peer, []).append((*hole_scores(out, image, mask),
                                               sec, out))
     return rows
 

@@ -39,8 +39,7 @@ from matplotlib.ticker import ScalarFormatter
 from nplib import data
 from nplib.figures import image_grid
 from nplib.io import bbox_window, read_image, save_figure, save_image
-from nplib.lpips import lpips
-from nplib.metrics import psnr
+from nplib.lpips import hole_scores
 from nplib.neural_patch import ALPHA, STRIDES, HoleEnergy, TextureSettings, source_patches
 from nplib.pyramid import resize_image, resize_mask
 from nplib.reproduce import PER_PHOTO, crop_names, fill
@@ -342,8 +341,9 @@ def main() -> None:
                         continue
                     t0 = time.perf_counter()
                     out, passes, level_seconds = run_one(method, image, mask)
+                    db, lp = hole_scores(out, image, mask)
                     row = dict(set=kind, method=method, photo=photo, item=item,
-                               psnr=psnr(out, image, mask), lpips=lpips(out, image, mask),
+                               psnr=db, lpips=lp,
                                seconds=time.perf_counter() - t0, passes=sum(passes),
                                level_passes=passes, level_seconds=level_seconds,
                                threads=args.threads)

@@ -44,8 +44,7 @@ from bench_texture import paired  # noqa: E402
 
 import nplib.patchmatch as pm  # noqa: E402
 from nplib import data  # noqa: E402
-from nplib.lpips import lpips  # noqa: E402
-from nplib.metrics import psnr  # noqa: E402
+from nplib.lpips import hole_scores  # noqa: E402
 from nplib.reproduce import PER_PHOTO, crop_names, peer_inpaint  # noqa: E402
 
 #: pypatchmatch's kDistance2Similarity: weight at mean squared error 0, 0.01, ..., 0.1.
@@ -213,8 +212,9 @@ def main() -> None:
                         continue
                     t = time.perf_counter()
                     out = np.where(mask[..., None], run(v, image, mask), image)
-                    row = dict(set=s, v=v, photo=photo, item=item, s=time.perf_counter() - t,
-                               lpips=lpips(out, image, mask), psnr=psnr(out, image, mask))
+                    seconds = time.perf_counter() - t
+                    db, lp = hole_scores(out, image, mask)
+                    row = dict(set=s, v=v, photo=photo, item=item, s=seconds, lpips=lp, psnr=db)
                     with path.open("a") as f:
                         f.write(json.dumps(row) + "\n")
                     rows.append(row)

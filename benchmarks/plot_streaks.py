@@ -23,8 +23,7 @@ from tqdm import tqdm  # noqa: E402
 
 from nplib import data  # noqa: E402
 from nplib.io import atomic_write  # noqa: E402
-from nplib.lpips import lpips  # noqa: E402
-from nplib.metrics import psnr  # noqa: E402
+from nplib.lpips import hole_scores  # noqa: E402
 from nplib.synthesis import synthesize  # noqa: E402
 
 PHOTOS = ("house_dogs", "storm_road")
@@ -55,7 +54,8 @@ def main() -> None:
         ax = axes[r, c]
         ax.imshow(out[ZOOM, ZOOM])
         truth = truths[name]
-        score = f"hole PSNR {psnr(out, truth, mask):.2f} dB, LPIPS {lpips(out, truth, mask):.3f}"
+        db, lp = hole_scores(out, truth, mask)
+        score = f"hole PSNR {db:.2f} dB, LPIPS {lp:.3f}"
         ax.set_title(f"{title}\n{score}" if r == 0 else score)
     for ax in axes.flat:
         ax.set_xticks([])

@@ -27,6 +27,7 @@ from torch import nn
 
 from nplib.device import pick_device
 from nplib.io import centred_start, hole_bbox
+from nplib.metrics import psnr
 
 # LPIPS's input scaling layer: images in [-1, 1] -> (x - shift) / scale
 _SHIFT = torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1)
@@ -162,3 +163,10 @@ def lpips(
     tb = torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)).permute(2, 0, 1)[None]
     with torch.no_grad():
         return float(_model(net, dev)(ta.to(dev), tb.to(dev))[0])
+
+
+def hole_scores(out: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """Hole PSNR in dB (:func:`nplib.metrics.psnr`) and hole LPIPS (:func:`lpips`) of ``out``
+    against ``truth``: the pair every comparison in the notebooks, the benchmarks and the
+    table reports (docs/method.md, "Lessons measured on these machines": PSNR rewards blur)."""
+    return psnr(out, truth, mask), lpips(out, truth, mask)

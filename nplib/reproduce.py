@@ -45,9 +45,9 @@ from nplib.io import (
     save_image,
     to_uint8,
 )
-from nplib.lpips import lpips
+from nplib.lpips import hole_scores, lpips
 from nplib.methods import composite, inpaint, seed_everything
-from nplib.metrics import all_metrics, psnr
+from nplib.metrics import all_metrics
 from nplib.synthesis import STARTS, synthesize
 
 #: The table's rows, key -> label; each key is a method of :func:`fill`.
@@ -331,7 +331,8 @@ def _label(name: str) -> str:
 
 
 def _score(out: np.ndarray, image: np.ndarray, mask: np.ndarray) -> str:
-    return f"PSNR {psnr(out, image, mask):.2f} dB, LPIPS {lpips(out, image, mask):.3f}"
+    db, lp = hole_scores(out, image, mask)
+    return f"PSNR {db:.2f} dB, LPIPS {lp:.3f}"
 
 
 def _comparison(names, methods: list[str], cache: Path, desc: str, progress: bool):

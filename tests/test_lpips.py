@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from nplib.lpips import _NumpyOnly, lpips
+from nplib.lpips import _NumpyOnly, hole_scores, lpips
+from nplib.metrics import psnr
 
 
 @pytest.fixture
@@ -46,6 +47,15 @@ def test_mask_crops_to_the_hole(small):
     mask[96:120, 96:120] = True
     assert lpips(small, other, mask) == pytest.approx(0.0, abs=1e-6)
     assert lpips(small, other) > 0.01
+
+
+def test_hole_scores_are_the_holes_psnr_and_lpips(small):
+    mask = np.zeros(small.shape[:2], bool)
+    mask[40:90, 30:100] = True
+    blurred = np.where(mask[..., None], _blur(small, 2), small)
+    db, lp = hole_scores(blurred, small, mask)
+    assert (db, lp) == (psnr(blurred, small, mask), lpips(blurred, small, mask))
+    assert 10 < db < 60 and lp > 0.01  # a blurred hole: finite PSNR, a visible distance
 
 
 def test_unpickler_refuses_anything_but_arrays():

@@ -126,3 +126,14 @@ def test_notebooks_cite_only_files_that_exist():
     assert not missing, missing
     example = "see docs/method.md and ../docs/widget_screenshot.png, not x/docs/a.md"
     assert CITED.findall(example) == ["docs/method.md", "docs/widget_screenshot.png"]
+
+
+def test_readme_and_the_package_docstring_list_every_module():
+    """README.md's module table and ``nplib/__init__``'s docstring name the same modules: all
+    of them, so a new module cannot go unlisted."""
+    import nplib
+
+    modules = {p.stem for p in (ROOT / "nplib").glob("*.py") if not p.stem.startswith("_")}
+    readme = set(re.findall(r"^\| `nplib\.(\w+)` \|", (ROOT / "README.md").read_text(), re.M))
+    docstring = set(re.findall(r":mod:`nplib\.(\w+)`", nplib.__doc__))
+    assert readme == docstring == modules, (modules - readme, modules - docstring)
