@@ -248,6 +248,31 @@ def table_markdown(table: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The table's rows each notebook has built when it opens: notebook 02 starts from the cheap
+#: fills and PatchMatch (notebook 01), 03 and 04 have the content network too, 05 the method.
+SCOREBOARD = {
+    "02": ["mean", "diffusion", "patchmatch", "pypatchmatch"],
+    "03": ["diffusion", "patchmatch", "pypatchmatch", "content-l2adv"],
+    "04": ["diffusion", "patchmatch", "pypatchmatch", "content-l2adv"],
+    "05": ["patchmatch", "pypatchmatch", "content-l2adv", "full"],
+}
+
+
+def scoreboard(notebook: str, table: Path = data.DATA_DIR.parent / "figures" / "table.csv") -> str:
+    """The scoreboard a notebook opens with: hole LPIPS and PSNR on the table's 108 crops of
+    :data:`SCOREBOARD`'s rows for ``notebook`` ("02" ... "05"), read from ``table``
+    (``make figures`` writes it), one line each under a heading line."""
+    with Path(table).open(newline="") as f:
+        rows = {r["method"]: r for r in csv.DictReader(f)}
+    lines = [f"so far, on the table's {rows['mean']['n']} held-out crops (64x64 hole): "
+             "hole LPIPS (lower is better), hole PSNR"]
+    for m in SCOREBOARD[notebook]:
+        r = rows[m]
+        lines.append(f"  {r['label']:<52} LPIPS {float(r['lpips']):.3f}   "
+                     f"PSNR {float(r['psnr_db']):.2f} dB")
+    return "\n".join(lines)
+
+
 def _write_csv(path: Path, rows: list[dict]) -> None:
     def write(tmp: str) -> None:
         with open(tmp, "w", newline="") as f:

@@ -170,3 +170,17 @@ def test_every_table_row_is_a_method_a_variant_or_a_peer():
         name, options = reproduce.VARIANTS.get(key, (key, {}))
         assert key in reproduce.PEERS or name in methods.METHODS, key
         assert set(options) <= set(methods.METHODS.get(name, methods.Method(None, "")).options)
+
+
+def test_scoreboard_prints_each_notebooks_rows_from_the_table(tmp_path):
+    table = tmp_path / "table.csv"
+    metrics = [k for k in reproduce.FIELDS if k not in ("method", "crop")]
+    rows = [reproduce.summarise([dict(method=m, crop="a#0", **dict.fromkeys(metrics, 0.1 * i))])[0]
+            for i, m in enumerate(reproduce.TABLE_METHODS, start=1)]
+    reproduce._write_csv(table, rows)
+    for notebook, methods in reproduce.SCOREBOARD.items():
+        lines = reproduce.scoreboard(notebook, table).splitlines()
+        assert len(lines) == 1 + len(methods) <= 5  # a heading and at most four rows
+        for line, m in zip(lines[1:], methods, strict=True):
+            assert reproduce.TABLE_METHODS[m] in line
+    assert "LPIPS 0.100" in reproduce.scoreboard("02", table)  # mean's row: the first
