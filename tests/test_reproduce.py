@@ -178,9 +178,9 @@ def test_scoreboard_prints_each_notebooks_rows_from_the_table(tmp_path):
     rows = [reproduce.summarise([dict(method=m, crop="a#0", **dict.fromkeys(metrics, 0.1 * i))])[0]
             for i, m in enumerate(reproduce.TABLE_METHODS, start=1)]
     reproduce._write_csv(table, rows)
-    for notebook, methods in reproduce.SCOREBOARD.items():
+    for notebook, shown in reproduce.SCOREBOARD.items():
         lines = reproduce.scoreboard(notebook, table).splitlines()
-        assert len(lines) == 1 + len(methods) <= 5  # a heading and at most four rows
-        for line, m in zip(lines[1:], methods, strict=True):
+        assert len(lines) == 1 + len(shown) <= 5  # a heading and at most four rows
+        for line, m in zip(lines[1:], shown, strict=True):
             assert reproduce.TABLE_METHODS[m] in line
     assert "LPIPS 0.100" in reproduce.scoreboard("02", table)  # mean's row: the first
