@@ -43,8 +43,7 @@ import torch
 from nplib import data
 from nplib.lpips import lpips
 from nplib.metrics import psnr
-from nplib.neural_patch import LAYERS as PAPER_LAYERS
-from nplib.neural_patch import TextureSettings
+from nplib.neural_patch import PAPER_LAYERS, TextureSettings
 from nplib.synthesis import Schedule
 
 CENTRE = ["house_dogs", "wall_clock", "storm_road"]

@@ -36,7 +36,7 @@ from nplib.device import pick_device
 from nplib.io import InputError, bbox_window, check_image, to_uint8
 from nplib.neural_patch import (
     ALPHA,
-    LAYERS,
+    PAPER_LAYERS,
     NoSourceError,
     TextureSettings,
     build_target,
@@ -68,7 +68,7 @@ class HarmoniseSettings:
     iters: int = 20  # L-BFGS iterations per level
     rematch_every: int = 10  # recompute the nearest scene patches this often
     margin: int = 48  # the ring of the photo around the object whose patches are the sources
-    layers: tuple[str, ...] = LAYERS  # VGG layers of E_t
+    layers: tuple[str, ...] = PAPER_LAYERS  # VGG layers of E_t
     start: str = "colour-transfer"  # or "pasted": the object as it came (see harmonise)
 
 

@@ -43,7 +43,7 @@ from nplib.io import InputError, bbox_window, check_window, hole_bbox
 from nplib.vgg import STRIDES, load_vgg, receptive_field
 
 #: The paper's texture layers (docs/method.md, "The neural patch loss, made differentiable").
-LAYERS = ("relu3_1", "relu4_1")
+PAPER_LAYERS = ("relu3_1", "relu4_1")
 
 #: Weights of E = E_c + ALPHA E_t + BETA TV. The paper's alpha = beta = 5e-6 are for its
 #: own pixel and VGG scale: BETA converts its TV to [0, 1] pixels (5e-6 * 255^2, rounded)
@@ -78,7 +78,7 @@ class TextureSettings:
     iters: int = 30  # optimiser iterations
     alpha: float = ALPHA  # weight of E_t (see ALPHA)
     beta: float = BETA  # weight of TV (see BETA)
-    layers: tuple[str, ...] = LAYERS  # VGG layers of E_t
+    layers: tuple[str, ...] = PAPER_LAYERS  # VGG layers of E_t
     rematch_every: int = 0  # recompute the matches every this many iterations (0: once)
     margin: int | None = None  # context around the hole (None: :func:`window`'s default)
     optimizer: str = "lbfgs"  # or "adam" (learning rate ``lr``)

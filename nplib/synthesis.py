@@ -35,9 +35,9 @@ from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
 from nplib.io import MIN_SOURCE_SIDE, InputError, check_window, hole_bbox
-from nplib.neural_patch import LAYERS as PAPER_LAYERS
 from nplib.neural_patch import (
     MAX_WINDOW_PIXELS,
+    PAPER_LAYERS,
     TextureSettings,
     check_context,
     optimise,
@@ -77,7 +77,7 @@ COARSE_LAYERS = PAPER_LAYERS
 
 #: VGG layers at the finer levels, which only refine texture: relu3_1 alone fills as well at
 #: half the cost of a VGG pass (relu4_1 needs the three 256-channel convolutions after it).
-LAYERS = ("relu3_1",)
+FINE_LAYERS = ("relu3_1",)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Schedule:
     rematch_every: int = REMATCH_EVERY
     fine_margin: int | None = FINE_MARGIN
     coarse_layers: tuple[str, ...] = COARSE_LAYERS
-    layers: tuple[str, ...] = LAYERS
+    layers: tuple[str, ...] = FINE_LAYERS
     optimizer: str | None = None
     precision: str | None = None
     query_reach: bool | None = None

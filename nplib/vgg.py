@@ -42,7 +42,7 @@ from nplib.device import pick_device
 WEIGHTS_SHA256 = "804ca2835ecf7539f0cd2a7ac3c18ce81e6f8468969ae7117ac0c148d286bb4a"
 
 #: (output name, index of its ReLU in the Sequential)
-LAYERS = {
+LAYER_INDEX = {
     "relu1_1": 3,
     "relu1_2": 6,
     "relu2_1": 10,
@@ -56,7 +56,7 @@ LAYERS = {
 }
 
 #: Downsampling factor of each layer's feature map relative to the input.
-STRIDES = {name: 2 ** ((idx > 7) + (idx > 14) + (idx > 27)) for name, idx in LAYERS.items()}
+STRIDES = {name: 2 ** ((idx > 7) + (idx > 14) + (idx > 27)) for name, idx in LAYER_INDEX.items()}
 
 _CONVS = [(3, 64), (64, 64), "M", (64, 128), (128, 128), "M",
           (128, 256), (256, 256), (256, 256), (256, 256), "M", (256, 512), (512, 512)]  # fmt: skip
@@ -95,7 +95,7 @@ def build_layers() -> nn.Sequential:
 def receptive_field(layer: str) -> int:
     """Side in pixels of the square a ``layer`` position sees (relu3_1: 24, relu4_1: 68)."""
     rf, jump = 1, 1
-    for module in build_layers()[: LAYERS[layer] + 1]:
+    for module in build_layers()[: LAYER_INDEX[layer] + 1]:
         if isinstance(module, nn.Conv2d):
             rf += (module.kernel_size[0] - 1) * jump
         elif isinstance(module, nn.MaxPool2d):
@@ -125,10 +125,10 @@ class VGG19(nn.Module):
     def forward(
         self, x: torch.Tensor, layers: list[str] | tuple[str, ...] = ("relu3_1", "relu4_1")
     ) -> dict[str, torch.Tensor]:
-        unknown = [name for name in layers if name not in LAYERS]
+        unknown = [name for name in layers if name not in LAYER_INDEX]
         if unknown:
-            raise ValueError(f"unknown VGG layer(s) {unknown}; choose from {list(LAYERS)}")
-        wanted = {LAYERS[name]: name for name in layers}
+            raise ValueError(f"unknown VGG layer(s) {unknown}; choose from {list(LAYER_INDEX)}")
+        wanted = {LAYER_INDEX[name]: name for name in layers}
         out = {}
         for idx, module in enumerate(self.layers):
             x = module(x)

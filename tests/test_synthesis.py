@@ -95,8 +95,8 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
     synthesize(photo, mask, start="mean", levels=3, schedule=Schedule(iters=(1, 1, 1)),
                progress=False)
     assert seen[0] == (synthesis.COARSE_LAYERS, None)  # level 1: paper's layers, wide context
-    assert seen[1:] == [(synthesis.LAYERS, synthesis.FINE_MARGIN)] * 2
-    assert "relu4_1" in synthesis.COARSE_LAYERS and synthesis.LAYERS == ("relu3_1",)
+    assert seen[1:] == [(synthesis.FINE_LAYERS, synthesis.FINE_MARGIN)] * 2
+    assert "relu4_1" in synthesis.COARSE_LAYERS and synthesis.FINE_LAYERS == ("relu3_1",)
 
 
 def test_empty_mask_is_a_clear_input_error():
@@ -155,7 +155,8 @@ def test_schedule_level_sets_the_per_level_fields_and_keeps_the_energy():
     plain = Schedule()  # sets no solver: the texture settings keep theirs
     coarse, fine = plain.level(0, texture), plain.level(2, texture)
     assert (coarse.iters, coarse.margin, coarse.layers) == (100, None, synthesis.COARSE_LAYERS)
-    assert (fine.iters, fine.margin, fine.layers) == (12, synthesis.FINE_MARGIN, synthesis.LAYERS)
+    fine_expected = (12, synthesis.FINE_MARGIN, synthesis.FINE_LAYERS)
+    assert (fine.iters, fine.margin, fine.layers) == fine_expected
     for level in (coarse, fine):
         assert (level.alpha, level.beta, level.optimizer) == (1e-3, 0.5, "adam")
         assert level.rematch_every == plain.rematch_every

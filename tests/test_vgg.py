@@ -7,7 +7,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nplib.vgg import LAYERS, STRIDES, VGG19, WEIGHTS_SHA256, file_sha256, load_vgg, weights_path
+from nplib.vgg import (
+    LAYER_INDEX,
+    STRIDES,
+    VGG19,
+    WEIGHTS_SHA256,
+    file_sha256,
+    load_vgg,
+    weights_path,
+)
 
 
 def test_weights_file_is_the_pretrained_one():
@@ -26,7 +34,7 @@ def test_first_layer_is_rgb_to_caffe_bgr():
 def test_named_layers_shapes_and_frozen():
     vgg = load_vgg("cpu")
     x = torch.rand(1, 3, 100, 77)
-    feats = vgg(x, list(LAYERS))
+    feats = vgg(x, list(LAYER_INDEX))
     for name, f in feats.items():
         s = STRIDES[name]
         assert f.shape[-2:] == (math.ceil(100 / s), math.ceil(77 / s)), name
