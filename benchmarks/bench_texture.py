@@ -156,13 +156,19 @@ def paired(got: dict, ref: dict) -> tuple[str, str]:
     return f"{d.mean():+.3f} +- {se:.3f}", f"{(d < 0).sum()} of {len(d)}"
 
 
+def by_rung(rows: list[dict]) -> dict[tuple[str, str], dict[str, dict]]:
+    """The results as (set, rung) -> item -> row."""
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["set"], r["method"])][r["item"]] = r
+    return by
+
+
 def report(rows: list[dict]) -> None:
     """The tables of the results: the table set twice, on the ladder's 18 crops (every 6th,
     which every rung ran) and on all 108 (the rungs that ran them all), then the centre set;
     each row's means are over the same items for every rung of its table."""
-    by = defaultdict(dict)  # (set, method) -> item -> row
-    for r in rows:
-        by[(r["set"], r["method"])][r["item"]] = r
+    by = by_rung(rows)
     ladder = {item for _, item, _, _ in items("table", 6, 0)}
     views = [("table", "the ladder's 18 crops", ladder), ("table", "all 108 crops", None),
              ("centre", "512x512 photos", None),
@@ -204,12 +210,13 @@ def report(rows: list[dict]) -> None:
                     f"{got[p]['lpips']:.3f}" if p in got else "" for p in photos) + " |")
 
 
-def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path,
+def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path, title: str,
            kinds: tuple[str, ...] = ("centre", "table"), photos: int = 3,
            titles: list[str] | None = None) -> None:
-    """Zoomed fills of ``rungs`` beside the truth for the first ``photos`` centre photos and
-    :data:`FIGURE_CROPS` (the sets in ``kinds``), each captioned with its hole LPIPS; a rung
-    not run on an item shows as a grey panel captioned "not run"."""
+    """Zoomed fills of ``rungs`` (columns headed ``titles``, default their names) beside the
+    truth for the first ``photos`` centre photos and :data:`FIGURE_CROPS` (the sets in
+    ``kinds``), each captioned with its hole LPIPS, under the heading ``title``; a rung not
+    run on an item shows as a grey panel captioned "not run"."""
     lp = {(r["set"], r["method"], r["item"]): r["lpips"] for r in rows}
     grid, labels, captions = [], [], []
     for kind in kinds:
@@ -225,9 +232,8 @@ def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path,
             labels.append(f"{item}\n({'512x512' if kind == 'centre' else '128x128'})")
             captions.append([""] + [f"LPIPS {lp[(kind, m, item)]:.3f}" if p.is_file() else
                                     "not run" for m, p in zip(rungs, paths, strict=True)])
-    title = ("The texture stage's departures" if out.name == "texture.jpg" else
-             "The speed ladder's rungs") + ", zoomed on the hole (hole LPIPS below)"
-    fig = image_grid(grid, ["truth"] + (titles or rungs), labels, title, captions, width=2.2)
+    fig = image_grid(grid, ["truth"] + (titles or rungs), labels,
+                     f"{title}, zoomed on the hole (hole LPIPS below)", captions, width=2.2)
     save_figure(out, fig)
     print(f"wrote {out}")
 
@@ -242,9 +248,7 @@ def ladder_figure(rows: list[dict], rungs: list[str], out: Path) -> None:
     """Issue 30's ladder: each rung's mean hole LPIPS on the 9 photos at 512x512 against its
     median seconds a photo in the timing set (2 threads, a quiet machine), beside the peers;
     each point is labelled with the photos where it beats pypatchmatch."""
-    by = defaultdict(dict)
-    for r in rows:
-        by[(r["set"], r["method"])][r["item"]] = r
+    by = by_rung(rows)
     peer = by[("centre", "pypatchmatch")]
     fig, ax = plt.subplots(figsize=(10, 6))
     for k, m in enumerate(list(PEERS) + rungs):
@@ -363,10 +367,10 @@ def main() -> None:
             titles = ["pypatchmatch", "fast before (30-20-6)", "fast now (100-40-12 r f b)",
                       "paper"]
             figure(load(path), Path(args.fills), ends, here.with_name("ladder_fills.jpg"),
-                   ("centre",), 9, titles)
+                   "The speed ladder's rungs", ("centre",), 9, titles)
     if args.figure:
         figure(load(path), Path(args.fills), args.figure,
-               Path(__file__).with_name("texture.jpg"))
+               Path(__file__).with_name("texture.jpg"), "The texture stage's departures")
 
 
 if __name__ == "__main__":
