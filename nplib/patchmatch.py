@@ -29,15 +29,20 @@ Patches are ``patch_size x patch_size`` RGB windows centred on a pixel; images a
 reflect-padded by ``patch_size // 2`` so that every pixel has a patch. The patch
 distance is the sum of squared differences (SSD) over the window.
 
-The inpainting keeps a (pixels, 3 p^2) matrix of the window's patches (588 bytes a pixel
-for 7x7 patches), so it works on a window around the holes of at most
-:data:`CONTEXT_PIXELS` (the whole image up to that size: every bundled photo), and a
-small hole in a 12-megapixel photo costs what it costs in a 1-megapixel one.
+Patches are gathered when needed (:class:`Patches`), :data:`CHUNK` queries at a time, instead
+of kept as a matrix of every patch of the image: memory grows with the image by 16 bytes a
+pixel, not ``12 p^2``. The inpainting still works on a window around the holes of at most
+:data:`CONTEXT_PIXELS` (the whole image up to that size: every bundled photo), so a small
+hole in a 12-megapixel photo costs what it costs in a 1-megapixel one.
+
+Where this differs from the C++ PatchMatch behind pypatchmatch, and why: docs/method.md,
+"The PatchMatch baseline".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,8 +57,25 @@ _JUMPS = (4, 2, 1)  # propagation distances of the inpainting's searches
 #: whole image when it is no larger; the bundled photos are at most 0.9 megapixels).
 CONTEXT_PIXELS = 1024 * 1024
 
+#: EM iterations (search, then vote) per level, finest first; the last value holds for every
+#: coarser level. Coarse levels fix the layout of the fill and are cheap, the finest only
+#: sharpens it (benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)").
+EM_ITERS = (2, 8, 16)
+
+#: PatchMatch iterations (propagation and random search) per EM iteration, by level likewise.
+SEARCH_ITERS = (1, 1, 2)
+
+#: Price of a source chosen by several queries (:func:`usage_cost`): why 0.1, in
+#: benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)".
+USAGE_WEIGHT = 0.1
+
 #: Holes whose bounding box with context spans more than this are refused (~2.5 GB).
 MAX_WINDOW_PIXELS = 2048 * 2048
+
+
+#: Queries handled at once: the search and the vote hold a few arrays of ``CHUNK x p^2 x 4``
+#: float32 (1.6 MB each for 7x7 patches) whatever the size of the image.
+CHUNK = 8192
 
 
 def _windows(image: np.ndarray, patch_size: int) -> np.ndarray:
@@ -64,24 +86,48 @@ def _windows(image: np.ndarray, patch_size: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(pad, shape)[:, :, 0]
 
 
-def _patches(image: np.ndarray, patch_size: int, ys=None, xs=None) -> np.ndarray:
-    """Patches as rows of a (N, p*p*3) float32 matrix: all pixels, or those at (ys, xs)."""
-    win = _windows(np.asarray(image, dtype=np.float32), patch_size)
-    win = win.reshape(-1, *win.shape[2:]) if ys is None else win[ys, xs]
-    return np.ascontiguousarray(win).reshape(len(win), -1)
+@dataclass(frozen=True)
+class Patches:
+    """Every ``p x p`` patch of an image, gathered when asked for instead of stored.
+
+    The image is reflect-padded by ``p // 2`` and kept as (pixels, 4) float32, RGB and a
+    zero, so that a patch is one ``np.take`` of p*p 16-byte pixels at fixed offsets from
+    its top-left pixel. Memory: 16 bytes a pixel, where a matrix of every patch would take
+    ``12 p^2`` (588 bytes for 7x7).
+    """
+
+    pixels: np.ndarray  # (Hp * Wp, 4) float32
+    width: int  # Wp, the padded width
+    offsets: np.ndarray  # (p * p,) flat offsets of a window from its top-left pixel
+
+    @classmethod
+    def of(cls, image: np.ndarray, patch_size: int) -> Patches:
+        r = patch_size // 2
+        pad = np.pad(np.asarray(image, np.float32), ((r, r), (r, r), (0, 0)), mode="reflect")
+        pixels = np.zeros((pad.shape[0] * pad.shape[1], 4), np.float32)
+        pixels[:, :3] = pad.reshape(-1, 3)
+        return cls(pixels, pad.shape[1], _offsets(pad.shape[1], patch_size))
+
+    def at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """The patches centred at (ys, xs), as rows of an (N, p*p*4) float32 matrix."""
+        corner = np.asarray(ys) * self.width + np.asarray(xs)  # top-left in the padded image
+        return np.take(self.pixels, corner[:, None] + self.offsets, axis=0).reshape(len(corner), -1)
 
 
-def _ssd(aq: np.ndarray, bp: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """SSD between the query patches ``aq`` and the source patches ``bp[src]``."""
-    d = np.take(bp, src, axis=0)
-    d -= aq
-    return np.einsum("ij,ij->i", d, d)
+def _offsets(width: int, patch_size: int) -> np.ndarray:
+    """Flat offsets of the pixels of a ``p x p`` window in an image ``width`` pixels wide."""
+    dy, dx = np.mgrid[:patch_size, :patch_size]
+    return (dy * width + dx).reshape(-1)
+
+
+def _chunks(n: int) -> list[slice]:
+    return [slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
 
 
 def _search(
-    aq: np.ndarray,
-    bp: np.ndarray,
+    a: Patches,
     qyx: np.ndarray,
+    b: Patches,
     src: np.ndarray,
     ok_b: np.ndarray,
     iters: int,
@@ -89,16 +135,27 @@ def _search(
     jumps: tuple[int, ...] = _JUMPS,
     alpha: float = 0.5,
     report: Callable[[int, str, np.ndarray, np.ndarray], None] | None = None,
+    cost: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Improve the matches ``src`` (flat indices into b) of the queries at ``qyx``.
+    """Improve the matches ``src`` (flat indices into b) of the patches of ``a`` at ``qyx``.
 
-    ``aq``: query patches (N, D); ``bp``: patches of every pixel of b (Hb*Wb, D);
-    ``ok_b``: (Hb, Wb) bool, pixels of b allowed as sources. Barnes et al. 2009,
-    section 3.2: propagation then random search, ``iters`` times.
+    ``ok_b``: (Hb, Wb) bool, pixels of b allowed as sources; ``cost``: optional (Hb * Wb,)
+    price added to the SSD of each source (:func:`usage_cost`). Barnes et al. 2009, section
+    3.2: propagation then random search, ``iters`` times, :data:`CHUNK` queries at a time.
     """
     hb, wb = ok_b.shape
     ok = ok_b.reshape(-1)
-    dist = _ssd(aq, bp, src)
+
+    def distance(aq: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        d = b.at(*np.divmod(cand, wb))
+        d -= aq
+        d = np.einsum("ij,ij->i", d, d)
+        return d if cost is None else d + cost[cand]
+
+    chunks = _chunks(len(qyx))
+    dist = np.zeros(len(qyx), np.float32)
+    for c in chunks:
+        dist[c] = distance(a.at(*qyx[c].T), src[c])
     if report:
         report(0, "init", src, dist)
     # query index of every pixel of a's grid, to find a query's neighbours
@@ -106,34 +163,46 @@ def _search(
     qid = np.full(tuple(qyx.max(0) + 1 + 2 * max(jumps)), -1)
     qid[qyx[:, 0], qyx[:, 1]] = np.arange(len(qyx))
 
-    def try_candidates(cy: np.ndarray, cx: np.ndarray) -> None:
-        """Every query tries the source centred at (cy, cx), clamped to b; keep the better."""
+    def try_candidates(c: slice, aq: np.ndarray, cy: np.ndarray, cx: np.ndarray) -> None:
+        """The queries ``c`` try the sources centred at (cy, cx), clamped to b; keep the better."""
         cand = np.clip(cy, 0, hb - 1) * wb + np.clip(cx, 0, wb - 1)
-        cand = np.where(ok[cand], cand, src)
-        d = _ssd(aq, bp, cand)
-        better = d < dist
-        src[better], dist[better] = cand[better], d[better]
+        cand = np.where(ok[cand], cand, src[c])
+        d = distance(aq, cand)
+        better = d < dist[c]
+        src[c][better], dist[c][better] = cand[better], d[better]
 
-    own = np.arange(len(qyx))
     for it in range(1, iters + 1):
         sign = 1 if it % 2 else -1  # odd iterations look left/up, even ones right/down
-        for step in jumps:
-            for dy, dx in ((0, sign * step), (sign * step, 0)):
-                nb = qid[qyx[:, 0] - dy, qyx[:, 1] - dx]  # negative indices hit the -1 margin
-                ny, nx = np.divmod(src[np.where(nb >= 0, nb, own)], wb)
-                try_candidates(ny + dy, nx + dx)
+        for c in chunks:
+            aq, (qy, qx) = a.at(*qyx[c].T), qyx[c].T
+            for step in jumps:
+                for dy, dx in ((0, sign * step), (sign * step, 0)):
+                    nb = qid[qy - dy, qx - dx]  # negative indices hit the -1 margin
+                    ny, nx = np.divmod(src[np.where(nb >= 0, nb, np.arange(c.start, c.stop))], wb)
+                    try_candidates(c, aq, ny + dy, nx + dx)
         if report:
             report(it, "propagation", src, dist)
-        radius = max(hb, wb)
-        while radius >= 1:
-            sy, sx = np.divmod(src, wb)
-            r = int(radius)
-            dy, dx = rng.integers(-r, r + 1, (2, len(src)))
-            try_candidates(sy + dy, sx + dx)
-            radius *= alpha
+        for c in chunks:
+            aq = a.at(*qyx[c].T)
+            radius = max(hb, wb)
+            while radius >= 1:
+                sy, sx = np.divmod(src[c], wb)
+                r = int(radius)
+                dy, dx = rng.integers(-r, r + 1, (2, len(sy)))
+                try_candidates(c, aq, sy + dy, sx + dx)
+                radius *= alpha
         if report:
             report(it, "search", src, dist)
     return src, dist
+
+
+def usage_cost(src: np.ndarray, dist: np.ndarray, weight: float, n: int) -> np.ndarray:
+    """The price of each of ``n`` sources at the next search: ``weight`` times the median
+    SSD of the matches ``src`` (``dist``) for every query beyond the first that chose it
+    (docs/method.md, "The PatchMatch baseline"). Many queries on one smooth source
+    is how a fill turns flat; the price sends them to other sources that fit almost as well."""
+    uses = np.bincount(src, minlength=n).astype(np.float32)
+    return weight * float(np.median(dist)) * np.maximum(uses - 1, 0)
 
 
 def _random_sources(ok_b: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -184,9 +253,9 @@ def nnf(
 
     jumps = tuple(2**k for k in range(int(np.log2(max(h, w))), -1, -1))
     src, dist = _search(
-        _patches(a, patch_size),
-        _patches(b, patch_size),
+        Patches.of(a, patch_size),
         qyx,
+        Patches.of(b, patch_size),
         src,
         ok_b,
         iters,
@@ -213,17 +282,20 @@ def patch_distance(
 
 
 def _vote(
-    bp: np.ndarray, qyx: np.ndarray, src: np.ndarray, weight: np.ndarray, shape: tuple, p: int
+    b: Patches, wb: int, qyx: np.ndarray, src: np.ndarray, shape: tuple[int, int], p: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sum and total weight of the pixels that the patches ``bp[src]`` put on a's grid."""
+    """Sum and count of the pixels that the patches of b at ``src`` (flat indices into b's
+    grid, ``wb`` wide) put on a's grid of ``shape``, :data:`CHUNK` patches at a time."""
     h, w = shape
     r = p // 2
     hp, wp = h + 2 * r, w + 2 * r
-    dy, dx = np.mgrid[:p, :p]
-    idx = ((qyx[:, 0] * wp + qyx[:, 1])[:, None] + (dy * wp + dx).reshape(1, -1)).reshape(-1)
-    vals = bp[src].reshape(len(src), p * p, 3) * weight[:, None, None]
-    acc = np.stack([np.bincount(idx, vals[..., c].reshape(-1), hp * wp) for c in range(3)], -1)
-    tot = np.bincount(idx, np.repeat(weight, p * p), hp * wp)
+    acc, tot = np.zeros((hp * wp, 3)), np.zeros(hp * wp)
+    for c in _chunks(len(src)):
+        vals = b.at(*np.divmod(src[c], wb)).reshape(-1, 4)
+        idx = ((qyx[c, 0] * wp + qyx[c, 1])[:, None] + _offsets(wp, p)).reshape(-1)
+        for ch in range(3):
+            acc[:, ch] += np.bincount(idx, vals[:, ch], hp * wp)
+        tot += np.bincount(idx, minlength=hp * wp)
     crop = (slice(r, r + h), slice(r, r + w))
     return acc.reshape(hp, wp, 3)[crop], tot.reshape(hp, wp)[crop]
 
@@ -239,7 +311,7 @@ def reconstruct(b: np.ndarray, offsets: np.ndarray, patch_size: int = 7) -> np.n
     sy = qyx[:, 0] + offsets[..., 0].reshape(-1)
     sx = qyx[:, 1] + offsets[..., 1].reshape(-1)
     acc, tot = _vote(
-        _patches(b, patch_size), qyx, sy * b.shape[1] + sx, np.ones(h * w), (h, w), patch_size
+        Patches.of(b, patch_size), b.shape[1], qyx, sy * b.shape[1] + sx, (h, w), patch_size
     )
     return (acc / tot[..., None]).astype(np.float32)
 
@@ -328,11 +400,17 @@ def check_sources(mask: np.ndarray, patch_size: int = 7) -> None:
 
 
 def _fill(
-    known: np.ndarray, hole: np.ndarray, bp: np.ndarray, qyx: np.ndarray, src: np.ndarray, p: int
+    known: np.ndarray,
+    hole: np.ndarray,
+    b: Patches,
+    wb: int,
+    qyx: np.ndarray,
+    src: np.ndarray,
+    p: int,
 ) -> np.ndarray:
     """Vote (Wexler et al. 2007, uniform weights): a hole pixel is the mean of what the
     overlapping matched patches put there; known pixels stay."""
-    acc, tot = _vote(bp, qyx, src, np.ones(len(src)), hole.shape, p)
+    acc, tot = _vote(b, wb, qyx, src, hole.shape, p)
     x = known.copy()
     x[hole] = (acc[hole] / tot[hole][:, None]).astype(np.float32)
     return x
@@ -342,25 +420,24 @@ def inpaint_patchmatch(
     image: np.ndarray,
     mask: np.ndarray,
     patch_size: int = 7,
-    em_iters: int = 2,
-    coarse_em_iters: int = 16,
-    search_iters: int = 2,
-    fine_search_iters: int = 1,
+    em_iters: Sequence[int] = EM_ITERS,
+    search_iters: Sequence[int] = SEARCH_ITERS,
     seed: int = 0,
     context_pixels: int = CONTEXT_PIXELS,
     sources: Sequence[np.ndarray] = (),
+    usage_weight: float = USAGE_WEIGHT,
 ) -> np.ndarray:
     """Fill the hole by multi-scale patch synthesis (Wexler et al. 2007) with PatchMatch.
 
     Coarse to fine over a pyramid whose coarsest hole is at most ~``2 * patch_size``
-    pixels thick, started from an onion-peel fill. At every level, ``coarse_em_iters``
-    times (``em_iters`` at the finest level): search the nearest known patch of every
-    patch touching the hole (:func:`nnf`'s PatchMatch, ``search_iters`` iterations,
-    ``fine_search_iters`` at the finest level, warm-started), then vote. The field is
-    upsampled to start the next level. Coarse
-    levels fix the layout of the fill, which the finest level only refines, so they
-    get many iterations (cheap there) and the finest few, with one search iteration per EM
-    step at the finest level (measured in benchmarks/README.md, "PatchMatch").
+    pixels thick, started from an onion-peel fill. At every level, ``em_iters[level]`` times
+    (finest level first; the last value holds for every coarser level): search the nearest
+    known patch of every patch touching the hole (:func:`nnf`'s PatchMatch,
+    ``search_iters[level]`` iterations, warm-started), then vote. From the second EM
+    iteration of a level on, a source that several queries chose costs ``usage_weight``
+    times the median match SSD per extra query (:func:`usage_cost`), so that the fill does
+    not copy one smooth patch over and over. The field is upsampled to start the next level,
+    whose first estimate is voted from that level's own, finer pixels.
     Only a window around the holes of at most ``context_pixels`` is searched (see
     :data:`CONTEXT_PIXELS`); :func:`check_sources` says what the window must hold. A
     coarser level without a source patch is not used.
@@ -379,8 +456,8 @@ def inpaint_patchmatch(
     check_sources(mask[rows, cols], patch_size)
     out = image.copy()
     out[rows, cols] = _inpaint_window(
-        image[rows, cols], mask[rows, cols], patch_size, em_iters, coarse_em_iters,
-        search_iters, fine_search_iters, seed, sources,
+        image[rows, cols], mask[rows, cols], patch_size, em_iters, search_iters, seed, sources,
+        usage_weight,
     )  # fmt: skip
     return out
 
@@ -410,12 +487,11 @@ def _inpaint_window(
     image: np.ndarray,
     mask: np.ndarray,
     patch_size: int,
-    em_iters: int,
-    coarse_em_iters: int,
-    search_iters: int,
-    fine_search_iters: int,
+    em_iters: Sequence[int],
+    search_iters: Sequence[int],
     seed: int,
-    sources: Sequence[np.ndarray] = (),
+    sources: Sequence[np.ndarray],
+    usage_weight: float,
 ) -> np.ndarray:
     """:func:`inpaint_patchmatch` on a window that :func:`check_sources` accepted."""
     rng = np.random.default_rng(seed)
@@ -455,17 +531,19 @@ def _inpaint_window(
             src = sy * cw + sx
             bad = (prev[qy // 2, qx // 2, 0] < 0) | ~ok_b.reshape(-1)[src]
             src[bad] = _random_sources(ok_b, int(bad.sum()), rng)
-        bp = _patches(canvas, patch_size)  # sources never touch the hole: fixed per level
+        b = Patches.of(canvas, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
-            x = _fill(known_img, hole, bp, qyx, src, patch_size)
-        if depth == 0:  # the finest level
-            n_em, n_search = em_iters, fine_search_iters
-        else:
-            n_em, n_search = coarse_em_iters, search_iters
+            x = _fill(known_img, hole, b, cw, qyx, src, patch_size)
+        n_em = em_iters[min(depth, len(em_iters) - 1)]
+        n_search = search_iters[min(depth, len(search_iters) - 1)]
+        cost = None
         for _ in range(n_em):
-            aq = _patches(x, patch_size, qy, qx)
-            src, _ = _search(aq, bp, qyx, src, ok_b, n_search, rng)
-            x = _fill(known_img, hole, bp, qyx, src, patch_size)
+            src, dist = _search(Patches.of(x, patch_size), qyx, b, src, ok_b, n_search, rng,
+                                cost=cost)  # fmt: skip
+            x = _fill(known_img, hole, b, cw, qyx, src, patch_size)
+            if usage_weight:
+                cost = usage_cost(src, dist - (0 if cost is None else cost[src]), usage_weight,
+                                  invalid.size)  # fmt: skip
         prev = np.full((h, w, 2), -1)
         prev[qy, qx] = np.stack(np.divmod(src, cw), axis=1)
     return np.where(mask[..., None], x, image).astype(np.float32)

@@ -5,7 +5,17 @@ import pytest
 
 from nplib.baselines import mean_fill
 from nplib.metrics import psnr
-from nplib.patchmatch import inpaint_patchmatch, nnf, nnf_to_rgb, patch_distance, reconstruct
+from nplib.patchmatch import (
+    CHUNK,
+    Patches,
+    _search,
+    inpaint_patchmatch,
+    nnf,
+    nnf_to_rgb,
+    patch_distance,
+    reconstruct,
+    usage_cost,
+)
 
 
 def texture(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -109,15 +119,82 @@ def test_inpaint_keeps_known_pixels_and_is_deterministic():
     np.testing.assert_array_equal(out, inpaint_patchmatch(image, mask, seed=0))
 
 
-def test_inpaint_coarse_em_iters_only_act_below_the_finest_level():
+def test_inpaint_em_iters_are_per_level_finest_first():
     image = texture(64, 64, seed=8)
     small, large = np.zeros((64, 64), bool), np.zeros((64, 64), bool)
     small[28:36, 28:36] = True  # thin enough for a single level: no coarse level
     large[16:48, 16:48] = True  # needs a pyramid
     for mask, same in ((small, True), (large, False)):
-        a = inpaint_patchmatch(image, mask, coarse_em_iters=1)
-        b = inpaint_patchmatch(image, mask, coarse_em_iters=3)
+        a = inpaint_patchmatch(image, mask, em_iters=(2, 1))
+        b = inpaint_patchmatch(image, mask, em_iters=(2, 3))
         assert np.array_equal(a, b) == same
+
+
+def test_patches_gathers_the_reflect_padded_window():
+    image = texture(9, 11, seed=3)
+    got = Patches.of(image, 5).at(np.array([0, 4, 8]), np.array([10, 5, 0]))
+    pad = np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="reflect")
+    for row, (y, x) in zip(got.reshape(3, 25, 4), [(0, 10), (4, 5), (8, 0)], strict=True):
+        np.testing.assert_array_equal(row[:, :3], pad[y : y + 5, x : x + 5].reshape(25, 3))
+        assert not row[:, 3].any()
+
+
+def test_the_finer_level_is_built_from_the_finer_pixels():
+    """Stripes one pixel wide are flat grey at every coarser level; with no EM iteration at
+    the finest level the fill is the vote of the upsampled field over the finest pixels, and
+    that field copies the stripes themselves, not the grey of the level below."""
+    x = np.arange(96) % 2
+    image = np.repeat(np.broadcast_to(x[None, :, None], (96, 96, 1)), 3, -1).astype(np.float32)
+    mask = np.zeros((96, 96), bool)
+    mask[24:72, 24:72] = True
+    out = inpaint_patchmatch(image, mask, em_iters=(0, 16))
+    np.testing.assert_array_equal(out, image)
+
+
+def test_usage_cost_prices_every_query_beyond_the_first():
+    src = np.array([0, 0, 0, 2, 3, 3])
+    dist = np.array([1.0, 2.0, 2.0, 2.0, 4.0, 3.0], np.float32)
+    cost = usage_cost(src, dist, 0.5, 5)
+    np.testing.assert_allclose(cost, [0.5 * 2.0 * 2, 0, 0, 0.5 * 2.0 * 1, 0])
+
+
+def test_usage_cost_moves_a_crowd_off_its_source():
+    """Every patch of a flat grey query image matches the flattest source best; priced by its
+    use, that source is left at the next search for others that fit almost as well."""
+    rng = np.random.default_rng(0)
+    a = np.full((24, 24, 3), 0.5, np.float32)
+    b = (0.5 + 0.02 * rng.standard_normal((24, 24, 3))).astype(np.float32)
+    qyx = np.stack(np.divmod(np.arange(24 * 24), 24), 1)
+    ok = np.ones((24, 24), bool)
+    pa, pb = Patches.of(a, 5), Patches.of(b, 5)
+    start = rng.integers(0, 24 * 24, len(qyx))
+    src, dist = _search(pa, qyx, pb, start.copy(), ok, 4, np.random.default_rng(1))
+    crowded = np.bincount(src).argmax()
+    assert (src == crowded).sum() > len(src) // 2
+    cost = usage_cost(src, dist, 1.0, 24 * 24)
+    moved, _ = _search(pa, qyx, pb, src.copy(), ok, 4, np.random.default_rng(1), cost=cost)
+    assert (moved == crowded).sum() < len(src) // 20
+
+
+def test_inpaint_memory_is_bounded_by_chunks_not_by_the_image():
+    """No matrix of every patch: the traced peak at 256x256 stays far below the 38 MB such a
+    matrix would take, and a window of 4 times the pixels costs less than 4 times as much."""
+    import tracemalloc
+
+    def peak(side: int) -> int:
+        image = texture(side, side, seed=2)
+        mask = np.zeros((side, side), bool)
+        mask[side // 2 - 16 : side // 2 + 16, side // 2 - 16 : side // 2 + 16] = True
+        tracemalloc.start()
+        inpaint_patchmatch(image, mask, em_iters=(1,))
+        got = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return got
+
+    small, large = peak(128), peak(256)
+    assert large < 16 * 2**20
+    assert large < 4 * small
+    assert CHUNK * 7 * 7 * 16 < 16 * 2**20  # one chunk of gathered patches fits the bound
 
 
 @pytest.mark.parametrize(
