@@ -4,8 +4,8 @@ Our PatchMatch (``nplib.patchmatch.inpaint_patchmatch``) was first tuned by hole
 rewards blur. Each variant below is a set of its options; every one is scored on the same sets
 beside pypatchmatch: the paper table's 108 crops and the 9 held-out photos at 256 and 512.
 
-- ``usage<w>``: the price of a source that several queries chose (``usage_weight``);
-- ``em<...>`` / ``search<...>``: EM and PatchMatch iterations per level, finest first.
+- ``usage0``: no price on a source that several queries chose (``usage_weight=0``);
+- ``em<...>``: EM iterations per level, finest first (``em_iters``).
 
 The C++ choices tried before (gradients in the distance, similarity-weighted votes, the best
 match's pixel, a deeper pyramid, a random start; benchmarks/README.md, "PatchMatch judged by
@@ -43,13 +43,9 @@ from nplib.reproduce import PER_PHOTO, crop_names, peer_inpaint  # noqa: E402
 #: Options of ``inpaint_patchmatch`` per variant; "ours" is its defaults.
 VARIANTS = {
     "ours": {},
-    "usage0": dict(usage_weight=0.0),
-    "usage0.3": dict(usage_weight=0.3),
+    "usage0": dict(em_iters=(2, 8, 16), usage_weight=0.0),
     "em2-16": dict(em_iters=(2, 16), search_iters=(1, 2)),
-    "em2-16+usage0": dict(em_iters=(2, 16), search_iters=(1, 2), usage_weight=0.0),
-    "em2-4-16": dict(em_iters=(2, 4, 16)),
-    "em1-8-16": dict(em_iters=(1, 8, 16)),
-    "em2-8-16-s1": dict(search_iters=(1,)),
+    "em2-8-16": dict(em_iters=(2, 8, 16)),
 }
 
 

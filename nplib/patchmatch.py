@@ -60,7 +60,7 @@ CONTEXT_PIXELS = 1024 * 1024
 #: EM iterations (search, then vote) per level, finest first; the last value holds for every
 #: coarser level. Coarse levels fix the layout of the fill and are cheap, the finest only
 #: sharpens it (benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)").
-EM_ITERS = (2, 8, 16)
+EM_ITERS = (2, 4, 16)
 
 #: PatchMatch iterations (propagation and random search) per EM iteration, by level likewise.
 SEARCH_ITERS = (1, 1, 2)
