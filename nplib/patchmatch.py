@@ -98,6 +98,7 @@ class Patches:
 
     pixels: np.ndarray  # (Hp * Wp, 4) float32
     width: int  # Wp, the padded width
+    patch_size: int  # p
     offsets: np.ndarray  # (p * p,) flat offsets of a window from its top-left pixel
 
     @classmethod
@@ -106,12 +107,16 @@ class Patches:
         pad = np.pad(np.asarray(image, np.float32), ((r, r), (r, r), (0, 0)), mode="reflect")
         pixels = np.zeros((pad.shape[0] * pad.shape[1], 4), np.float32)
         pixels[:, :3] = pad.reshape(-1, 3)
-        return cls(pixels, pad.shape[1], _offsets(pad.shape[1], patch_size))
+        return cls(pixels, pad.shape[1], patch_size, _offsets(pad.shape[1], patch_size))
 
     def at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """The patches centred at (ys, xs), as rows of an (N, p*p*4) float32 matrix."""
         corner = np.asarray(ys) * self.width + np.asarray(xs)  # top-left in the padded image
         return np.take(self.pixels, corner[:, None] + self.offsets, axis=0).reshape(len(corner), -1)
+
+    def at_index(self, index: np.ndarray) -> np.ndarray:
+        """The patches centred at flat indices ``y * W + x`` of the image (W its own width)."""
+        return self.at(*np.divmod(index, self.width - 2 * (self.patch_size // 2)))
 
 
 def _offsets(width: int, patch_size: int) -> np.ndarray:
@@ -147,7 +152,7 @@ def _search(
     ok = ok_b.reshape(-1)
 
     def distance(aq: np.ndarray, cand: np.ndarray) -> np.ndarray:
-        d = b.at(*np.divmod(cand, wb))
+        d = b.at_index(cand)
         d -= aq
         d = np.einsum("ij,ij->i", d, d)
         return d if cost is None else d + cost[cand]
@@ -174,11 +179,11 @@ def _search(
     for it in range(1, iters + 1):
         sign = 1 if it % 2 else -1  # odd iterations look left/up, even ones right/down
         for c in chunks:
-            aq, (qy, qx) = a.at(*qyx[c].T), qyx[c].T
+            aq, (qy, qx), own = a.at(*qyx[c].T), qyx[c].T, np.arange(c.start, c.stop)
             for step in jumps:
                 for dy, dx in ((0, sign * step), (sign * step, 0)):
                     nb = qid[qy - dy, qx - dx]  # negative indices hit the -1 margin
-                    ny, nx = np.divmod(src[np.where(nb >= 0, nb, np.arange(c.start, c.stop))], wb)
+                    ny, nx = np.divmod(src[np.where(nb >= 0, nb, own)], wb)
                     try_candidates(c, aq, ny + dy, nx + dx)
         if report:
             report(it, "propagation", src, dist)
@@ -282,17 +287,18 @@ def patch_distance(
 
 
 def _vote(
-    b: Patches, wb: int, qyx: np.ndarray, src: np.ndarray, shape: tuple[int, int], p: int
+    b: Patches, qyx: np.ndarray, src: np.ndarray, shape: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sum and count of the pixels that the patches of b at ``src`` (flat indices into b's
-    grid, ``wb`` wide) put on a's grid of ``shape``, :data:`CHUNK` patches at a time."""
+    """Sum and count of the pixels that the patches of b at ``src`` (flat indices into b)
+    put on a's grid of ``shape``, :data:`CHUNK` patches at a time."""
     h, w = shape
-    r = p // 2
+    r = b.patch_size // 2
     hp, wp = h + 2 * r, w + 2 * r
+    window = _offsets(wp, b.patch_size)
     acc, tot = np.zeros((hp * wp, 3)), np.zeros(hp * wp)
     for c in _chunks(len(src)):
-        vals = b.at(*np.divmod(src[c], wb)).reshape(-1, 4)
-        idx = ((qyx[c, 0] * wp + qyx[c, 1])[:, None] + _offsets(wp, p)).reshape(-1)
+        vals = b.at_index(src[c]).reshape(-1, 4)
+        idx = ((qyx[c, 0] * wp + qyx[c, 1])[:, None] + window).reshape(-1)
         for ch in range(3):
             acc[:, ch] += np.bincount(idx, vals[:, ch], hp * wp)
         tot += np.bincount(idx, minlength=hp * wp)
@@ -310,9 +316,7 @@ def reconstruct(b: np.ndarray, offsets: np.ndarray, patch_size: int = 7) -> np.n
     qyx = np.stack(np.divmod(np.arange(h * w), w), axis=1)
     sy = qyx[:, 0] + offsets[..., 0].reshape(-1)
     sx = qyx[:, 1] + offsets[..., 1].reshape(-1)
-    acc, tot = _vote(
-        Patches.of(b, patch_size), b.shape[1], qyx, sy * b.shape[1] + sx, (h, w), patch_size
-    )
+    acc, tot = _vote(Patches.of(b, patch_size), qyx, sy * b.shape[1] + sx, (h, w))
     return (acc / tot[..., None]).astype(np.float32)
 
 
@@ -400,17 +404,11 @@ def check_sources(mask: np.ndarray, patch_size: int = 7) -> None:
 
 
 def _fill(
-    known: np.ndarray,
-    hole: np.ndarray,
-    b: Patches,
-    wb: int,
-    qyx: np.ndarray,
-    src: np.ndarray,
-    p: int,
+    known: np.ndarray, hole: np.ndarray, b: Patches, qyx: np.ndarray, src: np.ndarray
 ) -> np.ndarray:
     """Vote (Wexler et al. 2007, uniform weights): a hole pixel is the mean of what the
     overlapping matched patches put there; known pixels stay."""
-    acc, tot = _vote(b, wb, qyx, src, hole.shape, p)
+    acc, tot = _vote(b, qyx, src, hole.shape)
     x = known.copy()
     x[hole] = (acc[hole] / tot[hole][:, None]).astype(np.float32)
     return x
@@ -533,14 +531,14 @@ def _inpaint_window(
             src[bad] = _random_sources(ok_b, int(bad.sum()), rng)
         b = Patches.of(canvas, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
-            x = _fill(known_img, hole, b, cw, qyx, src, patch_size)
+            x = _fill(known_img, hole, b, qyx, src)
         n_em = em_iters[min(depth, len(em_iters) - 1)]
         n_search = search_iters[min(depth, len(search_iters) - 1)]
         cost = None
         for _ in range(n_em):
             src, dist = _search(Patches.of(x, patch_size), qyx, b, src, ok_b, n_search, rng,
                                 cost=cost)  # fmt: skip
-            x = _fill(known_img, hole, b, cw, qyx, src, patch_size)
+            x = _fill(known_img, hole, b, qyx, src)
             if usage_weight:
                 cost = usage_cost(src, dist - (0 if cost is None else cost[src]), usage_weight,
                                   invalid.size)  # fmt: skip
