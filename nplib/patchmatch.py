@@ -58,8 +58,9 @@ _JUMPS = (4, 2, 1)  # propagation distances of the inpainting's searches
 CONTEXT_PIXELS = 1024 * 1024
 
 #: EM iterations (search, then vote) per level, finest first; the last value holds for every
-#: coarser level. Coarse levels fix the layout of the fill and are cheap, the finest only
-#: sharpens it (benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)").
+#: coarser level, and always for the coarsest below the finest, which starts from random
+#: matches. Coarse levels fix the layout of the fill and are cheap, the finest only sharpens
+#: it (benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)").
 EM_ITERS = (2, 4, 16)
 
 #: PatchMatch iterations (propagation and random search) per EM iteration, by level likewise.
@@ -429,7 +430,8 @@ def inpaint_patchmatch(
 
     Coarse to fine over a pyramid whose coarsest hole is at most ~``2 * patch_size``
     pixels thick, started from an onion-peel fill. At every level, ``em_iters[level]`` times
-    (finest level first; the last value holds for every coarser level): search the nearest
+    (finest level first; the last value holds for every coarser level and always for the
+    coarsest below the finest, which starts from random matches): search the nearest
     known patch of every patch touching the hole (:func:`nnf`'s PatchMatch,
     ``search_iters[level]`` iterations, warm-started), then vote. From the second EM
     iteration of a level on, a source that several queries chose costs ``usage_weight``
@@ -532,8 +534,10 @@ def _inpaint_window(
         b = Patches.of(canvas, patch_size)  # sources never touch the hole: fixed per level
         if prev is not None:  # first estimate at this level: vote with the upsampled field
             x = _fill(known_img, hole, b, qyx, src)
-        n_em = em_iters[min(depth, len(em_iters) - 1)]
-        n_search = search_iters[min(depth, len(search_iters) - 1)]
+        n_em, n_search = (
+            its[-1] if 0 < depth == len(levels) - 1 else its[min(depth, len(its) - 1)]
+            for its in (em_iters, search_iters)
+        )
         cost = None
         for _ in range(n_em):
             src, dist = _search(Patches.of(x, patch_size), qyx, b, src, ok_b, n_search, rng,

@@ -128,6 +128,10 @@ def test_inpaint_em_iters_are_per_level_finest_first():
         a = inpaint_patchmatch(image, mask, em_iters=(2, 1))
         b = inpaint_patchmatch(image, mask, em_iters=(2, 3))
         assert np.array_equal(a, b) == same
+    # two levels: the coarsest, which starts from random matches, takes the last value
+    two = inpaint_patchmatch(image, large, em_iters=(2, 16))
+    assert np.array_equal(inpaint_patchmatch(image, large, em_iters=(2, 4, 16)), two)
+    assert not np.array_equal(inpaint_patchmatch(image, large, em_iters=(2, 4)), two)
 
 
 def test_patches_gathers_the_reflect_padded_window():
