@@ -268,9 +268,9 @@ def check_image(image: np.ndarray) -> np.ndarray:
 #: be at least this many pixels a side: a relu4_1 3x3 patch spans 24 pixels.
 MIN_SOURCE_SIDE = 32
 
-#: Source photos may hold at most this many pixels in all. Their patches cost memory in
-#: proportion: about 600 bytes a pixel for patchmatch's 7x7 patches, 150-220 bytes for
-#: the neural patch sources, and the matching's time grows linearly with them.
+#: Source photos may hold at most this many pixels in all. They cost memory in proportion:
+#: 16 bytes a pixel for patchmatch's canvas, 150-220 bytes for the neural patch sources,
+#: and the matching's time grows linearly with them.
 MAX_SOURCE_PIXELS = 2 * 1024 * 1024
 
 
