@@ -32,7 +32,8 @@ def run_one(n: int, iters: int) -> dict:
     from skimage.transform import resize
 
     from nplib.baselines import diffusion_fill
-    from nplib.neural_patch import TextureSettings, optimise
+    from nplib.neural_patch import optimise
+    from nplib.solve import SolveSettings
     from nplib.vgg import load_vgg
 
     img = resize(astronaut(), (n, n), anti_aliasing=True).astype(np.float32)
@@ -41,8 +42,8 @@ def run_one(n: int, iters: int) -> dict:
     init = diffusion_fill(img, mask)
     load_vgg("cpu")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    settings = TextureSettings(iters=iters)
-    _, hist = optimise(img, mask, init, settings=settings, device="cpu", progress=False)
+    solve = SolveSettings(iters=iters)
+    _, hist = optimise(img, mask, init, solve=solve, device="cpu", progress=False)
     steps = np.diff([h["time"] for h in hist])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"n": n, "iter_s": float(np.median(steps)), "before_mb": before, "peak_mb": peak}

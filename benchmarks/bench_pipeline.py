@@ -55,8 +55,8 @@ METHODS = ["full", "content", "texture", "patchmatch", "pypatchmatch", "telea"]
 FAST_2611 = Schedule(iters=(30, 20, 6))
 
 #: The ladder from the slow reference to the defaults of 2026-11-26, then the starts of level
-#: 1: synthesize() keyword arguments. "rematch every 10 its" is the named quality ``paper``
-#: (nplib.synthesis.QUALITY); "+ 30/20/6 its (defaults)" was ``fast`` then.
+#: 1: synthesize() keyword arguments. "rematch every 10 its" is the named schedule ``paper``
+#: (nplib.synthesis.SCHEDULES); "+ 30/20/6 its (defaults)" was ``fast`` then.
 VARIANTS = {
     "slow reference: 100 its/level, rematch every it, wide context": dict(schedule=Schedule(
         iters=(100,), rematch_every=1, fine_margin=None, layers=PAPER_LAYERS)),

@@ -3,7 +3,7 @@
 For every pair of :func:`nplib.data.source_pairs` (a 384x384 photo with a 192x192 centre
 hole, and a view of the same place shifted by a step, which shows the whole hole), fill
 the hole with and without the other view as a source, with PatchMatch and with the full
-method (``quality="fast"``) and its PatchMatch start. Then the same with an unrelated
+method (``schedule="fast"``) and its PatchMatch start. Then the same with an unrelated
 source (the next pair's view: another place), to show what a wrong source does.
 Hole PSNR and LPIPS (AlexNet, the hole's bounding box) per pair, the means, and the median
 seconds per fill; a figure of the fills is written to ``benchmarks/sources.jpg``.
@@ -30,8 +30,8 @@ from nplib.lpips import hole_scores
 #: (row label, method, inpaint options without the sources)
 VARIANTS = (
     ("patchmatch", "patchmatch", {}),
-    ("full", "full", {"quality": "fast"}),
-    ("full from patchmatch", "full", {"quality": "fast", "start": "patchmatch"}),
+    ("full", "full", {"schedule": "fast"}),
+    ("full from patchmatch", "full", {"schedule": "fast", "start": "patchmatch"}),
 )
 SOURCES = ("none", "same place", "unrelated")
 

@@ -1,6 +1,6 @@
 """Benchmark: what the start of level 1 decides, up to a perfect content network.
 
-The full method (``synthesize``, ``quality="fast"``, the CPU default) from each start of
+The full method (``synthesize``, ``schedule="fast"``, the CPU default) from each start of
 level 1: the paper's content network (the default), the membrane fill (the smooth-fill
 control), nplib's PatchMatch fill (beyond the paper), and the *oracle* fill
 (:func:`nplib.baselines.oracle_fill`: the hidden truth, Gaussian-blurred with a standard
@@ -162,7 +162,7 @@ def main() -> None:
         captions.append([""] + [f"LPIPS {big[key][j][1]:.3f}" for _, key in FIGURE])
     fig = image_grid(grid, ["ground truth"] + [t for t, _ in FIGURE],
                      [centre[j][0] for j in shown],
-                     "The start of level 1 decides the fill: the full method (quality fast) "
+                     "The start of level 1 decides the fill: the full method (schedule fast) "
                      "from the content network, PatchMatch and the blurred truth (zoomed on "
                      "the 256x256 hole)", captions, width=2.4)
     save_figure(args.figure, fig)

@@ -43,14 +43,15 @@ from nplib.lpips import hole_scores
 from nplib.neural_patch import ALPHA, STRIDES, HoleEnergy, TextureSettings, source_patches
 from nplib.pyramid import resize_image, resize_mask
 from nplib.reproduce import PER_PHOTO, crop_names, fill
-from nplib.synthesis import QUALITY, Schedule, level_sizes, synthesize
+from nplib.synthesis import SCHEDULES, Schedule, level_sizes, synthesize
 
-PAPER = QUALITY["paper"]
+PAPER = SCHEDULES["paper"]
 ONCE = replace(PAPER, rematch_every=0)  # the authors' fast code: matches once a level
 FAST = Schedule(iters=(30, 20, 6))  # `fast` before issue 30: its rungs start from it
 RELU4_1 = replace(PAPER, coarse_layers=("relu4_1",), layers=("relu4_1",))  # their speed-up
 
-#: Each departure from the authors' code as a TextureSettings change (docs/method.md).
+#: Each departure from the authors' code as a TextureSettings change (docs/method.md), or a
+#: Schedule change for the optimiser.
 CHANGES = {
     "strip": dict(candidates="strip"),  # candidates from the strip-filled window, once
     "authors-cand": dict(candidates="authors"),  # and its rotated and scaled copies
@@ -70,6 +71,8 @@ def rung(schedule: Schedule, *changes: str) -> tuple[Schedule, TextureSettings]:
     stride-1 queries and summed votes, where an inner position weighs 9 (3x3 patches):
     with mean votes it weighs 1, with stride-2 summed votes 9 / 4 on average."""
     kwargs = {k: v for c in changes for k, v in CHANGES[c].items()}
+    if "optimizer" in kwargs:
+        schedule = replace(schedule, optimizer=kwargs.pop("optimizer"))
     weight = 1 if kwargs.get("votes") == "mean" else 9 / kwargs.get("query_stride", 1) ** 2
     return schedule, TextureSettings(alpha=ALPHA * 9 / weight, **kwargs)
 
@@ -238,7 +241,7 @@ def figure(rows: list[dict], fills: Path, rungs: list[str], out: Path, title: st
     print(f"wrote {out}")
 
 
-#: The rung that is ``QUALITY["fast"]`` since issue 30 (on a CPU with native bfloat16).
+#: The rung that is ``SCHEDULES["fast"]`` since issue 30 (on a CPU with native bfloat16).
 FAST_NOW = "fast100-40-12+reach+fixed+bf16"
 #: Rungs whose label goes left of their point in the ladder's figure, clear of a neighbour's.
 LEFT_LABELS = ("fast100-10-3+reach+fixed+bf16", "fast100-40-12+reach+fixed+bf16")
@@ -301,7 +304,7 @@ def counts() -> None:
         _, item, image, mask = items(kind, 1, 1)[0]
         for s, size in enumerate(level_sizes(mask)):
             img, m = resize_image(image, size), resize_mask(mask, size)
-            settings = PAPER.level(s, TextureSettings(candidates="authors"))
+            settings = PAPER.texture(s, TextureSettings(candidates="authors"))
             energy = HoleEnergy(img, m, None, settings, torch.device("cpu"))
             for n in settings.layers:
                 hole = energy.layer_holes[n]
@@ -309,7 +312,7 @@ def counts() -> None:
                                      settings.source_stride)[0]
                 print(f"| {kind} ({item}) | {s + 1} | {size[0]}x{size[1]} | {n} (stride "
                       f"{STRIDES[n]}) | {int(hole.sum())} | {len(own)} | "
-                      f"{len(energy.extra[n])} |")
+                      f"{len(energy.extra_patches[n])} |")
 
 
 def main() -> None:

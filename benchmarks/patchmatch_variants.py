@@ -5,7 +5,8 @@ rewards blur. Each variant below is a set of its options; every one is scored on
 beside pypatchmatch: the paper table's 108 crops and the 9 held-out photos at 256 and 512.
 
 - ``usage0``: no price on a source that several queries chose (``usage_weight=0``);
-- ``em<...>``: EM iterations per level, finest first (``em_iters``).
+- ``em<...>``: EM iterations per level, finest first (``em_iters``);
+- ``usage<w>``: a higher price on reuse (``usage_weight=w``).
 
 The C++ choices tried before (gradients in the distance, similarity-weighted votes, the best
 match's pixel, a deeper pyramid, a random start; benchmarks/README.md, "PatchMatch judged by
@@ -46,6 +47,8 @@ VARIANTS = {
     "usage0": dict(em_iters=(2, 8, 16), usage_weight=0.0),
     "em2-16": dict(em_iters=(2, 16), search_iters=(1, 2)),
     "em2-8-16": dict(em_iters=(2, 8, 16)),
+    "usage0.3": dict(usage_weight=0.3),
+    "usage1": dict(usage_weight=1.0),
 }
 
 

@@ -13,6 +13,7 @@ One module per idea of the paper (README.md's table says the same):
 - :mod:`nplib.pyramid`       images and masks between scales
 - :mod:`nplib.vgg`           the texture network (pretrained VGG-19 to relu4_2)
 - :mod:`nplib.neural_patch`  the neural patch loss and the joint optimisation at one scale
+- :mod:`nplib.solve`         the one optimisation loop: rematch, then L-BFGS iterations
 - :mod:`nplib.candidates`    the authors' candidates: strip-filled and augmented copies
 - :mod:`nplib.synthesis`     the multi-scale stack, with its named schedules
 - :mod:`nplib.metrics`       mean L1 / L2 error, PSNR, SSIM (the paper's Table 1)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms.functional import gaussian_blur
 
+from nplib.device import image_to_tensor, tensor_to_image
 from nplib.io import InputError, hole_bbox
 
 
@@ -45,9 +46,9 @@ def oracle_fill(image: np.ndarray, mask: np.ndarray, blur: float) -> np.ndarray:
     sigma = blur * max(bottom - top, right - left)
     if sigma == 0:
         return image.copy()
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
     radius = min(math.ceil(3 * sigma), (min(image.shape[:2]) - 1) // 2)  # reflect padding
-    blurred = gaussian_blur(x, [2 * radius + 1] * 2, [sigma] * 2).permute(1, 2, 0).numpy()
+    x = image_to_tensor(image)
+    blurred = tensor_to_image(gaussian_blur(x, [2 * radius + 1] * 2, [sigma] * 2))
     return np.where(mask[..., None], blurred, image).astype(np.float32)
 
 
@@ -85,8 +86,7 @@ def diffusion_fill(
 
 
 def _membrane(image: np.ndarray, mask: np.ndarray, iters_per_level: int, device) -> np.ndarray:
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].to(device)
-    hole = torch.from_numpy(np.ascontiguousarray(mask))[None, None].to(device)
+    x, hole = image_to_tensor(image, device), image_to_tensor(mask, device)
     pyramid = [(x, hole)]
     while min(pyramid[-1][0].shape[-2:]) > 16:
         xi, hi = pyramid[-1]
@@ -103,7 +103,7 @@ def _membrane(image: np.ndarray, mask: np.ndarray, iters_per_level: int, device)
     for xi, hi in reversed(pyramid[:-1]):
         up = F.interpolate(fill, size=xi.shape[-2:], mode="bilinear", align_corners=False)
         fill = _jacobi(torch.where(hi, up, xi), hi, iters_per_level)
-    return fill[0].permute(1, 2, 0).cpu().numpy().astype(np.float32)
+    return tensor_to_image(fill).astype(np.float32)
 
 
 def pull_push_fill(x: torch.Tensor, hole: torch.Tensor, iters: int = 8) -> torch.Tensor:

@@ -18,10 +18,10 @@ from pathlib import Path
 from PIL import Image
 
 from nplib import data
-from nplib.harmonisation import STARTS, HarmoniseSettings, harmonise
+from nplib.harmonisation import COLOUR_STARTS, HarmoniseSettings, harmonise
 from nplib.io import InputError, read_image, read_mask, read_rgba, save_figure, save_image
 from nplib.methods import DEFAULT_METHOD, METHODS, inpaint
-from nplib.synthesis import QUALITY
+from nplib.synthesis import SCHEDULES
 
 #: The bundled photo and mask that ``nplib demo`` inpaints.
 DEMO_IMAGE, DEMO_MASK = "house_dogs", "house_dogs_object"
@@ -56,7 +56,7 @@ def _inpaint(args: argparse.Namespace) -> None:
     sources = [read_image(path) for path in args.source] or None
     t0 = time.perf_counter()
     result = inpaint(image, mask, args.method, seed=args.seed, device=args.device,
-                     quality=args.quality, sources=sources)
+                     schedule=args.schedule, sources=sources)
     _save(out, save_image, result)
     print(f"{args.method}: wrote {out} ({time.perf_counter() - t0:.1f} s)")
 
@@ -100,7 +100,7 @@ def _demo(args: argparse.Namespace) -> None:
     mask = data.load_mask(DEMO_MASK)
     t0 = time.perf_counter()
     result = inpaint(image, mask, args.method, seed=args.seed, device=args.device,
-                     quality=args.quality)
+                     schedule=args.schedule)
     seconds = time.perf_counter() - t0
     _save(out / "result.png", save_image, result)
     fig = image_row(
@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"one of: {', '.join(METHODS)} (default {DEFAULT_METHOD})")
     common.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     common.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")
-    common.add_argument("--quality", choices=sorted(QUALITY),
+    common.add_argument("--schedule", choices=sorted(SCHEDULES),
                         help="schedule of --method full: fast (seconds a 512x512 photo on "
                              "a CPU) or paper (the authors' 100 iterations a level; the "
                              "default on CUDA, fast elsewhere)")  # fmt: skip
@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--structure", type=float, metavar="W",
                    help="weight of the object's own edges against the scene's patches "
                         "(default nplib.harmonisation.STRUCTURE; lower: follows the scene more)")
-    p.add_argument("--start", choices=STARTS, default=STARTS[0],
+    p.add_argument("--start", choices=COLOUR_STARTS, default=COLOUR_STARTS[0],
                    help="the object's colours to start from (default colour-transfer: the "
                         "Lab mean and spread of the photo around it)")
     p.add_argument("--device", default="auto", help="cpu, cuda, mps or auto (default)")

@@ -42,7 +42,7 @@ import torch.nn.functional as F
 
 from nplib.baselines import diffusion_fill, pull_push_fill
 from nplib.data import centre_mask
-from nplib.device import pick_device
+from nplib.device import image_to_tensor, pick_device, tensor_to_image
 from nplib.io import InputError, atomic_write, centred_start, check_image, check_mask, hole_bbox
 from nplib.pyramid import resize
 
@@ -343,9 +343,8 @@ def content_inpaint(
     img_p = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
     mask_p = np.pad(mask, pad, mode="symmetric")
     sl = np.s_[top + pad : top + pad + side, left + pad : left + pad + side]
-    window = torch.from_numpy(np.ascontiguousarray(img_p[sl])).permute(2, 0, 1)[None].to(dev)
-    hole = torch.from_numpy(np.ascontiguousarray(mask_p[sl]))[None, None].to(dev)
-    filled = predict_window(gen, window, hole)[0].permute(1, 2, 0).cpu().numpy()
+    window, hole = image_to_tensor(img_p[sl], dev), image_to_tensor(mask_p[sl], dev)
+    filled = tensor_to_image(predict_window(gen, window, hole))
     out = img_p.copy()
     out[sl] = filled
     out = out[pad:-pad, pad:-pad]

@@ -6,6 +6,8 @@ silicon) is a one-line :class:`~nplib.io.InputError`, whether it is named by a s
 passed as a ``torch.device``. Apple's ``mps`` is used when asked for, never picked by
 ``auto``: the methods are tested on the CPU and CUDA only. :func:`has_fast_bfloat16` says
 whether a device runs bfloat16 natively (the texture stage's ``precision="auto"``).
+:func:`image_to_tensor` and :func:`tensor_to_image` move an image between numpy's (H, W, C)
+and torch's (1, C, H, W), the one copy of that conversion.
 
 :func:`usage` reports what a run cost so far (wall time, peak memory), the line the
 notebooks print at their end.
@@ -23,7 +25,24 @@ try:  # POSIX only; without it usage() reports no process memory
 except ImportError:  # pragma: no cover - Windows
     resource = None
 
+import numpy as np
+
 from nplib.io import InputError
+
+
+def image_to_tensor(
+    image: np.ndarray, device: torch.device | str | None = None, dtype: type | None = None
+) -> torch.Tensor:
+    """An (H, W, C) or (H, W) numpy image as a (1, C, H, W) tensor on ``device`` (C = 1 for
+    (H, W)): a permuted view of a C-contiguous copy, in ``dtype`` (None: the image's)."""
+    a = np.ascontiguousarray(image, dtype=dtype)
+    t = torch.from_numpy(a)
+    return (t.permute(2, 0, 1) if a.ndim == 3 else t[None])[None].to(device)
+
+
+def tensor_to_image(t: torch.Tensor) -> np.ndarray:
+    """The first image of a (N, C, H, W) tensor as an (H, W, C) numpy array, on the CPU."""
+    return t[0].permute(1, 2, 0).detach().cpu().numpy()
 
 
 def pick_device(name: str | torch.device | None = None) -> torch.device:

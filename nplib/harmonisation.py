@@ -30,21 +30,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageCms
-from tqdm.auto import tqdm
 
-from nplib.device import pick_device
+from nplib.device import image_to_tensor, pick_device, tensor_to_image
 from nplib.io import InputError, bbox_window, check_image, to_uint8
 from nplib.neural_patch import (
     ALPHA,
     PAPER_LAYERS,
     NoSourceError,
-    TextureSettings,
+    PatchTarget,
     build_target,
     layer_mask,
-    make_optimizer,
     texture_energy,
 )
 from nplib.pyramid import resize
+from nplib.solve import SolveSettings, minimise
 from nplib.vgg import STRIDES, load_vgg
 
 #: Weight of ``E_s``, chosen by eye on three bundled objects and scenes from the
@@ -55,21 +54,29 @@ STRUCTURE = 1000.0
 
 
 #: Where :func:`harmonise` starts the object's colours (``HarmoniseSettings.start``).
-STARTS = ("colour-transfer", "pasted")
+COLOUR_STARTS = ("colour-transfer", "pasted")
 
 
 @dataclass(frozen=True)
 class HarmoniseSettings:
-    """How :func:`harmonise` optimises the object; each field is documented once here."""
+    """What :func:`harmonise` optimises: the energy, its scales and the object's start; each
+    field is documented once here. How each scale is minimised is a
+    :class:`nplib.solve.SolveSettings` (:data:`SOLVE`)."""
 
     alpha: float = ALPHA  # weight of E_t: how strongly the object's patches follow the scene
     structure: float = STRUCTURE  # weight of E_s: how strongly it keeps its own edges
     levels: int = 2  # scales, coarse to fine, each half the next
-    iters: int = 20  # L-BFGS iterations per level
-    rematch_every: int = 10  # recompute the nearest scene patches this often
     margin: int = 48  # the ring of the photo around the object whose patches are the sources
     layers: tuple[str, ...] = PAPER_LAYERS  # VGG layers of E_t
+    patch_size: int = 3  # feature patches of k x k positions, as the texture stage's
+    source_stride: int = 2  # scene patches on a grid of this stride, as the texture stage's
+    distance: str = "ncc"  # how the object's patches are matched (neural_patch.match)
     start: str = "colour-transfer"  # or "pasted": the object as it came (see harmonise)
+
+
+#: How each scale is minimised: 20 L-BFGS iterations, the scene patches matched again every
+#: 10 (notebook 07 shows the result).
+SOLVE = SolveSettings(iters=20, rematch_every=10)
 
 
 def paste(
@@ -184,56 +191,50 @@ def structure_energy(y: torch.Tensor, o: torch.Tensor, inside: torch.Tensor) -> 
     return dx.sum() + dy.sum()
 
 
-def _t(a: np.ndarray, device: torch.device) -> torch.Tensor:
-    a = np.asarray(a, np.float32)
-    t = torch.from_numpy(a).permute(2, 0, 1) if a.ndim == 3 else torch.from_numpy(a)[None]
-    return t[None].contiguous().to(device)
+class ObjectEnergy:
+    """``E(y) = structure * E_s(y) + alpha * E_t(phi(x))`` of the object's colours ``y`` at
+    one scale, for :func:`nplib.solve.minimise`; all tensors (1, C, h, w), ``alpha`` one
+    channel. :meth:`rematch` finds the nearest scene patch of every patch the object
+    touches, per layer, and holds them fixed."""
 
+    def __init__(
+        self, photo: torch.Tensor, alpha: torch.Tensor, obj: torch.Tensor,
+        settings: HarmoniseSettings, vgg,
+    ):  # fmt: skip
+        self.photo, self.alpha, self.obj, self.settings, self.vgg = photo, alpha, obj, settings, vgg
+        touched = alpha[0, 0] > 0
+        self.inside = alpha[0, 0] > 0.5
+        self.holes = {n: layer_mask(touched, STRIDES[n]) for n in settings.layers}
+        self.targets: list[PatchTarget] = []
+        self.passes = 0
 
-def _level(
-    photo: torch.Tensor,
-    alpha: torch.Tensor,
-    obj: torch.Tensor,
-    start: torch.Tensor,
-    settings: HarmoniseSettings,
-    vgg,
-    progress: bool,
-) -> torch.Tensor:
-    """Minimise ``E`` at one scale; all tensors (1, C, h, w), ``alpha`` one channel."""
-    touched = alpha[0, 0] > 0
-    inside = alpha[0, 0] > 0.5
-    holes = {n: layer_mask(touched, STRIDES[n]) for n in settings.layers}
-    y = start.clone().requires_grad_(True)
+    def composite(self, y: torch.Tensor) -> torch.Tensor:
+        return self.photo * (1 - self.alpha) + y * self.alpha
 
-    def composite() -> torch.Tensor:
-        return photo * (1 - alpha) + y * alpha
+    def rematch(self, y: torch.Tensor) -> None:
+        s = self.settings
+        with torch.no_grad():
+            feats = self.vgg(self.composite(y), list(s.layers))
+        self.targets = []
+        for n in s.layers:
+            try:
+                self.targets.append(build_target(
+                    n, feats[n][0], self.holes[n], s.patch_size, s.source_stride,
+                    distance=s.distance,
+                ))  # fmt: skip
+            except NoSourceError:  # a deep layer of a small window: left out
+                continue
+        if not self.targets:
+            raise InputError("no scene around the object to take patches from: "
+                             "give the photo more room around it")  # fmt: skip
 
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        feats = vgg(composite(), list(settings.layers))
-        e_t = sum(texture_energy(feats[t.layer][0], t) for t in targets)
-        e_s = structure_energy(y, obj, inside)
-        e = settings.structure * e_s + settings.alpha * e_t
-        e.backward()
-        return e.detach()
-
-    bar = tqdm(range(settings.iters), disable=not progress, desc="harmonise", leave=False)
-    for k in bar:
-        if k % max(settings.rematch_every, 1) == 0:
-            with torch.no_grad():
-                feats = vgg(composite(), list(settings.layers))
-            targets = []
-            for n in settings.layers:
-                try:
-                    targets.append(build_target(n, feats[n][0], holes[n]))
-                except NoSourceError:  # a deep layer of a small window: left out
-                    continue
-            if not targets:
-                raise InputError("no scene around the object to take patches from: "
-                                 "give the photo more room around it")  # fmt: skip
-            opt = make_optimizer(y, TextureSettings())
-        bar.set_postfix(E=f"{float(opt.step(closure)):.3g}")
-    return y.detach().clamp(0, 1)
+    def __call__(self, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        feats = self.vgg(self.composite(y), list(self.settings.layers))
+        self.passes += 1
+        e_t = sum(texture_energy(feats[t.layer][0], t) for t in self.targets)
+        e_s = structure_energy(y, self.obj, self.inside)
+        e = self.settings.structure * e_s + self.settings.alpha * e_t
+        return e, {key: float(v.detach()) for key, v in {"E": e, "E_s": e_s, "E_t": e_t}.items()}
 
 
 def harmonise(
@@ -241,6 +242,7 @@ def harmonise(
     rgba: np.ndarray,
     at: tuple[int, int],
     settings: HarmoniseSettings = HarmoniseSettings(),
+    solve: SolveSettings = SOLVE,
     *,
     device: torch.device | str | None = None,
     progress: bool = True,
@@ -249,7 +251,8 @@ def harmonise(
     it with the texture network (module docstring; docs/method.md, "Harmonising a pasted object").
 
     Works on a window of the object plus ``settings.margin`` pixels of the photo, at
-    ``settings.levels`` scales; each level starts from the previous one's object,
+    ``settings.levels`` scales, each minimised by :func:`nplib.solve.minimise` as ``solve``
+    says (:class:`ObjectEnergy`); each level starts from the previous one's object,
     upsampled. ``settings.start`` is where the object's colours begin, and what ``E_s``
     keeps the edges of: "colour-transfer" (default), the :func:`colour_transfer` baseline,
     so that the patch term refines a fill whose mean colour already fits (the
@@ -258,10 +261,10 @@ def harmonise(
     object's alpha is 0 (bit-identical), ``photo * (1 - a) + y * a`` elsewhere.
     """
     photo = check_image(photo)
-    if min(settings.alpha, settings.structure) < 0 or min(settings.levels, settings.iters) < 1:
+    if min(settings.alpha, settings.structure) < 0 or min(settings.levels, solve.iters) < 1:
         raise InputError("harmonise needs alpha, structure >= 0 and levels, iters >= 1")
-    if settings.start not in STARTS:
-        raise InputError(f"unknown start {settings.start!r}: use {' or '.join(STARTS)}")
+    if settings.start not in COLOUR_STARTS:
+        raise InputError(f"unknown start {settings.start!r}: use {' or '.join(COLOUR_STARTS)}")
     _, alpha, colours = paste(photo, rgba, at)
     if settings.start == "colour-transfer":
         moved = _transferred(photo, alpha, colours, RING)
@@ -271,7 +274,7 @@ def harmonise(
     rows, cols = bbox_window(alpha > 0, settings.margin)
     full = (rows.stop - rows.start, cols.stop - cols.start)
     deepest = max(STRIDES[n] for n in settings.layers)
-    p_win, a_win, o_win = (_t(x[rows, cols], dev) for x in (photo, alpha, colours))
+    p_win, a_win, o_win = (image_to_tensor(x[rows, cols], dev) for x in (photo, alpha, colours))
     y = change = None
     for s in range(settings.levels):
         f = 2 ** (settings.levels - 1 - s)
@@ -282,12 +285,14 @@ def harmonise(
         a_s = resize(a_win, size).clamp(0, 1)
         # a finer level keeps the object's own detail and takes the coarser level's change
         start = o_s if change is None else (o_s + resize(change, size)).clamp(0, 1)
-        y = _level(p_s, a_s, o_s, start, settings, vgg, progress)
+        energy = ObjectEnergy(p_s, a_s, o_s, settings, vgg)
+        y, _ = minimise(energy, start, solve, progress=progress, desc="harmonise")
+        y = y.clamp(0, 1)
         change = y - o_s
     if y is None:
         raise InputError(f"harmonise needs a window of at least {2 * deepest + 1} pixels a side")
     out = photo.copy()
-    y_np = y[0].permute(1, 2, 0).cpu().numpy()
+    y_np = tensor_to_image(y)
     out[rows, cols] = blend(photo[rows, cols], y_np, alpha[rows, cols])
     return out
 

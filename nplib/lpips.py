@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nplib.device import pick_device
+from nplib.device import image_to_tensor, pick_device
 from nplib.io import centred_start, hole_bbox
 from nplib.metrics import psnr
 
@@ -159,10 +159,9 @@ def lpips(
         rows, cols = _hole_box(np.asarray(mask, dtype=bool))
         a, b = a[rows, cols], b[rows, cols]
     dev = pick_device(device)
-    ta = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(2, 0, 1)[None]
-    tb = torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)).permute(2, 0, 1)[None]
+    ta, tb = (image_to_tensor(x, dev, np.float32) for x in (a, b))
     with torch.no_grad():
-        return float(_model(net, dev)(ta.to(dev), tb.to(dev))[0])
+        return float(_model(net, dev)(ta, tb)[0])
 
 
 def hole_scores(out: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> tuple[float, float]:

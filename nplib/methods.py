@@ -28,7 +28,8 @@ from nplib.device import pick_device
 from nplib.io import InputError, check_image, check_mask, check_source_photos
 from nplib.neural_patch import TextureSettings, texture_inpaint
 from nplib.patchmatch import inpaint_patchmatch
-from nplib.synthesis import synthesize
+from nplib.solve import SolveSettings
+from nplib.synthesis import Schedule, synthesize
 
 
 def _mean(
@@ -62,12 +63,12 @@ def _texture(
     seed: int,
     device: torch.device,
     progress: bool,
-    settings: TextureSettings | None = None,
+    texture: TextureSettings = TextureSettings(),
+    solve: SolveSettings = SolveSettings(),
     sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
-    settings = settings or TextureSettings()
     return texture_inpaint(
-        image, mask, settings=settings, sources=sources, seed=seed, device=device,
+        image, mask, texture=texture, solve=solve, sources=sources, seed=seed, device=device,
         progress=progress,
     )  # fmt: skip
 
@@ -91,13 +92,13 @@ def _full(
     seed: int,
     device: torch.device,
     progress: bool,
-    quality: str | None = None,
+    schedule: Schedule | str | None = None,
     start: str | np.ndarray = DEFAULT_MODEL,
     texture: TextureSettings | None = None,
     sources: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     out, _ = synthesize(
-        image, mask, start=start, schedule=quality, texture=texture, sources=sources,
+        image, mask, start=start, schedule=schedule, texture=texture, sources=sources,
         device=device, progress=progress,
     )  # fmt: skip
     return out
@@ -113,10 +114,12 @@ class Method(NamedTuple):
 
 
 #: name -> :class:`Method`. Options: ``model`` a content-network checkpoint name;
-#: ``settings`` / ``texture`` a :class:`nplib.neural_patch.TextureSettings`; ``quality`` a
-#: schedule name of :data:`nplib.synthesis.QUALITY` (None: "paper" on CUDA, "fast"
-#: elsewhere); ``start`` how the stack's level 1 begins (a checkpoint name, one of
-#: :data:`nplib.synthesis.STARTS`, or an array: :func:`nplib.synthesis.synthesize`);
+#: ``texture`` a :class:`nplib.neural_patch.TextureSettings` (the energy); ``solve`` a
+#: :class:`nplib.solve.SolveSettings` (iterations and optimiser at one scale); ``schedule``
+#: a :class:`nplib.synthesis.Schedule` or a name of :data:`nplib.synthesis.SCHEDULES`
+#: (None: "paper" on CUDA, "fast" elsewhere); ``start`` how the stack's level 1 begins (a
+#: checkpoint name, one of :data:`nplib.synthesis.STARTS`, or an array:
+#: :func:`nplib.synthesis.synthesize`);
 #: ``sources`` other photos of the scene whose patches join the image's own
 #: (docs/method.md, "Patches from other photos"; checked by
 #: :func:`nplib.io.check_source_photos`).
@@ -128,14 +131,14 @@ METHODS: dict[str, Method] = {
     ),
     "texture": Method(
         _texture, "neural patch optimisation at one scale, from a diffusion fill",
-        ("settings", "sources"),
+        ("texture", "solve", "sources"),
     ),  # fmt: skip
     "content": Method(
         _content, "the content network alone (context encoder, L2 + adversarial)", ("model",)
     ),
     "full": Method(
         _full, "the paper: content network, then multi-scale neural patch synthesis",
-        ("quality", "start", "texture", "sources"),
+        ("schedule", "start", "texture", "sources"),
     ),  # fmt: skip
 }
 
@@ -174,7 +177,7 @@ def inpaint(
     :func:`nplib.device.pick_device`; ``progress`` shows the progress bars of the methods that
 have them (``texture``, ``full``). ``options`` go to the method, each to the methods
     that list it (:data:`METHODS`), for example ``inpaint(image, mask, "full",
-    quality="paper")``, ``inpaint(image, mask, "content", model="classroom-l2")`` or
+    schedule="paper")``, ``inpaint(image, mask, "content", model="classroom-l2")`` or
     ``inpaint(image, mask, "patchmatch", sources=[other_photo])``; an option given as None
     is left out. Raises :class:`nplib.io.InputError` on bad input.
     """

@@ -27,19 +27,18 @@ once per level.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.candidates import augmented, strip_fill
-from nplib.device import has_fast_bfloat16, pick_device
+from nplib.device import has_fast_bfloat16, image_to_tensor, pick_device, tensor_to_image
 from nplib.io import InputError, bbox_window, check_window, hole_bbox
+from nplib.solve import SolveSettings, minimise
 from nplib.vgg import STRIDES, load_vgg, receptive_field
 
 #: The paper's texture layers (docs/method.md, "The neural patch loss, made differentiable").
@@ -69,20 +68,21 @@ CONTENT_WEIGHT = 20 * 9 * ALPHA / 1e-4
 
 @dataclass(frozen=True)
 class TextureSettings:
-    """How :func:`optimise` minimises ``E`` at one scale; each field is documented once here.
+    """The energy ``E`` that :func:`optimise` minimises at one scale: its weights, layers,
+    patches and candidates; each field is documented once here. How it is minimised
+    (iterations, rematching, optimiser) is :class:`nplib.solve.SolveSettings`.
 
     The weights and the patches are docs/method.md, "Two networks, one optimisation" and
     "The neural patch loss, made differentiable"; our units are in "The energy's units".
+    The four fields that may be None are the ones a multi-scale schedule sets per level
+    (:class:`nplib.synthesis.Schedule`): None leaves them to it, and at one scale gives
+    :data:`ONE_SCALE`'s value; a value given here holds at every level.
     """
 
-    iters: int = 30  # optimiser iterations
     alpha: float = ALPHA  # weight of E_t (see ALPHA)
     beta: float = BETA  # weight of TV (see BETA)
-    layers: tuple[str, ...] = PAPER_LAYERS  # VGG layers of E_t
-    rematch_every: int = 0  # recompute the matches every this many iterations (0: once)
-    margin: int | None = None  # context around the hole (None: :func:`window`'s default)
-    optimizer: str = "lbfgs"  # or "adam" (learning rate ``lr``)
-    lr: float = 0.01
+    layers: tuple[str, ...] | None = None  # VGG layers of E_t (one scale: PAPER_LAYERS)
+    margin: int | None = None  # context around the hole (one scale: window's default)
     patch_size: int = 3  # feature patches of k x k positions
     source_stride: int = 2  # source patches on a grid of this stride
     chunk: int = 1024  # sources per convolution when matching: bounds the memory
@@ -92,11 +92,24 @@ class TextureSettings:
     # the alternative the authors' code
     candidates: str = "window"  # one of CANDIDATES
     query_stride: int = 1  # queries on a grid of this stride (the authors': 2)
-    query_reach: bool = False  # also query known positions whose receptive field sees the hole
+    query_reach: bool | None = None  # also query known positions whose receptive field
+    # sees the hole (one scale: False)
     votes: str = "sum"  # a position's weight: "sum" of its queries, or "mean" (the authors')
     content_layer: str | None = None  # E_c on pixels (None, the paper's) or this VGG layer
     content_weight: float = CONTENT_WEIGHT  # E_c's weight when on a VGG layer
-    precision: str = "float32"  # VGG's arithmetic: one of PRECISIONS
+    precision: str | None = None  # VGG's arithmetic: one of PRECISIONS (one scale: float32)
+
+    def resolve(self, **level: object) -> TextureSettings:
+        """These settings with each field left None taken from ``level`` (a schedule's
+        values at one level), else from :data:`ONE_SCALE`; fields already set stay."""
+        unset = {k: level.get(k, ONE_SCALE[k]) for k in ONE_SCALE if getattr(self, k) is None}
+        return replace(self, **unset)
+
+
+#: The values of :class:`TextureSettings`' per-level fields when no schedule sets them.
+ONE_SCALE: dict[str, object] = dict(
+    layers=PAPER_LAYERS, margin=None, query_reach=False, precision="float32"
+)
 
 
 #: Where the candidate patches come from (:class:`HoleEnergy`): "window", ours, the known
@@ -187,7 +200,7 @@ def photo_patches(feat: torch.Tensor, patch_size: int = 3, stride: int = 2) -> t
 def match(
     feat: torch.Tensor,
     queries: torch.Tensor,
-    sources: torch.Tensor,
+    patches: torch.Tensor,
     chunk: int = 1024,
     penalty: torch.Tensor | None = None,
     distance: str = "ncc",
@@ -200,7 +213,7 @@ def match(
     their bounding box are queries (:func:`query_grid`), the authors' stride-2 queries.
 
     Normalised cross-correlation as a convolution (CNNMRF, Li & Wand 2016): the
-    L2-normalised sources (S, C, p, p) are the filters; the zero-padded query map,
+    L2-normalised patches (S, C, p, p) are the filters; the zero-padded query map,
     cropped to the queries' bounding box, is convolved (with ``stride``) with ``chunk`` of
     them at a time, keeping a running max / argmax over the filter dimension. The query's
     own norm is the same for every source, so it does not change the argmax. Returns
@@ -210,24 +223,24 @@ def match(
     ``penalty`` (S,), if given, is subtracted from each source's cosine similarity (the
     response divided by the query's norm) before the argmax (:func:`spread_matches`).
     ``distance="l2"`` matches by the plain squared distance instead, the loss's own: the
-    filters are the raw sources and the response ``q . s - ||s||^2 / 2`` (its argmax is
+    filters are the raw patches and the response ``q . s - ||s||^2 / 2`` (its argmax is
     the argmin of ``||q - s||^2``); a penalty is then subtracted from that response.
     """
-    pad = sources.shape[-1] // 2
+    pad = patches.shape[-1] // 2
     y0, y1, x0, x1 = hole_bbox(queries.cpu().numpy())
     region = F.pad(feat[None], (pad, pad, pad, pad))[:, :, y0 : y1 + 2 * pad, x0 : x1 + 2 * pad]
     grid = query_grid(queries, stride)
-    norms = sources.flatten(1).norm(dim=1)
+    norms = patches.flatten(1).norm(dim=1)
     if distance == "ncc":
-        filters = sources / norms.clamp_min(1e-8)[:, None, None, None]
+        filters = patches / norms.clamp_min(1e-8)[:, None, None, None]
     elif distance == "l2":
-        filters, half_sq = sources, 0.5 * norms**2
+        filters, half_sq = patches, 0.5 * norms**2
     else:
         raise ValueError(f"unknown distance {distance!r}: use ncc or l2")
     best = torch.full(grid.shape, -torch.inf, device=feat.device, dtype=feat.dtype)
     arg = torch.zeros(grid.shape, dtype=torch.long, device=feat.device)
     if penalty is not None and distance == "ncc":
-        norm = F.unfold(region, sources.shape[-1], stride=stride)[0].norm(dim=0).clamp_min(1e-8)
+        norm = F.unfold(region, patches.shape[-1], stride=stride)[0].norm(dim=0).clamp_min(1e-8)
         norm = norm.reshape(grid.shape)
     peak = 0
     for start in range(0, len(filters), chunk):
@@ -260,7 +273,7 @@ SPREAD_ROUNDS = 3
 def spread_matches(
     feat: torch.Tensor,
     queries: torch.Tensor,
-    sources: torch.Tensor,
+    patches: torch.Tensor,
     nn: torch.Tensor,
     weight: float,
     chunk: int = 1024,
@@ -268,7 +281,7 @@ def spread_matches(
     stride: int = 1,
 ) -> torch.Tensor:
     """Re-match with a source-usage penalty, against the collapse of nearest-neighbour
-    matching onto a few sources (docs/method.md, "Source usage").
+    matching onto a few source patches (docs/method.md, "Source usage").
 
     A source's usage is how many queries chose it, over the even share ``Q / S``; each
     query then takes ``argmax_s cos(q, s) - weight * usage(s)``, :data:`SPREAD_ROUNDS`
@@ -276,10 +289,10 @@ def spread_matches(
     term of Kaspar et al., "Self Tuning Texture Optimization" (2015); ``weight = 0`` is the
     paper's plain nearest neighbour.
     """
-    share = len(nn) / len(sources)
+    share = len(nn) / len(patches)
     for _ in range(SPREAD_ROUNDS):
-        usage = torch.bincount(nn, minlength=len(sources)).to(feat.dtype) / share
-        nn, _ = match(feat, queries, sources, chunk, weight * usage, distance, stride)
+        usage = torch.bincount(nn, minlength=len(patches)).to(feat.dtype) / share
+        nn, _ = match(feat, queries, patches, chunk, weight * usage, distance, stride)
     return nn
 
 
@@ -311,7 +324,7 @@ def build_target(
     source_stride: int = 2,
     chunk: int = 1024,
     usage_weight: float = 0.0,
-    extra: torch.Tensor | None = None,
+    extra_patches: torch.Tensor | None = None,
     distance: str = "ncc",
     *,
     own_sources: bool = True,
@@ -319,40 +332,40 @@ def build_target(
     reach: int = 0,
     votes: str = "sum",
 ) -> PatchTarget:
-    """Match the queries of ``feat`` (C, h, w) to sources and fold the matches.
+    """Match the queries of ``feat`` (C, h, w) to source patches and fold the matches.
 
     The queries are the hole's positions, grown by ``reach`` positions
     (:func:`query_area`) and taken on a ``query_stride`` grid (:func:`query_grid`); the
-    sources are the known patches of ``feat`` (:func:`source_patches`; none with
-    ``own_sources=False``) and ``extra``.
+    candidate patches are the known patches of ``feat`` (:func:`source_patches`; none with
+    ``own_sources=False``) and ``extra_patches``.
 
-    ``extra`` (S2, C, p, p), if given, are patches of other photos (:func:`photo_patches`)
-    that join the image's own sources as candidates (docs/method.md, "Patches from other photos");
-    their indices follow the own ones. With ``usage_weight`` > 0 the matches are spread over
-    more sources (:func:`spread_matches`); ``distance`` is :func:`match`'s. The matched
-    source patches are placed at their queries' centres and folded (summed where they
-    overlap); dividing by the overlap count ``n`` gives the target map ``T``. With
-    ``votes="sum"`` a position weighs ``n`` in :func:`texture_energy` (the loss summed over
-    the queries); with ``"mean"`` every covered position weighs 1, as the authors' gradient,
-    which divides the patches' pull by the overlap count. ``feat`` should be detached: the
-    matches are held fixed.
+    ``extra_patches`` (S2, C, p, p), if given, are patches of other photos
+    (:func:`photo_patches`) that join the image's own source patches as candidates
+    (docs/method.md, "Patches from other photos"); their indices follow the own ones. With
+    ``usage_weight`` > 0 the matches are spread over more source patches
+    (:func:`spread_matches`); ``distance`` is :func:`match`'s. The matched source patches are
+    placed at their queries' centres and folded (summed where they overlap); dividing by the
+    overlap count ``n`` gives the target map ``T``. With ``votes="sum"`` a position weighs ``n``
+    in :func:`texture_energy` (the loss summed over the queries); with ``"mean"`` every covered
+    position weighs 1, as the authors' gradient, which divides the patches' pull by the overlap
+    count. ``feat`` should be detached: the matches are held fixed.
     """
     if votes not in ("sum", "mean"):
         raise ValueError(f"unknown votes {votes!r}: use sum or mean")
     c = feat.shape[0]
     if own_sources:
-        sources, centres = source_patches(feat, hole, patch_size, source_stride)
+        patches, centres = source_patches(feat, hole, patch_size, source_stride)
     else:
-        sources = feat.new_zeros(0, c, patch_size, patch_size)
+        patches = feat.new_zeros(0, c, patch_size, patch_size)
         centres = torch.zeros(0, 2, dtype=torch.long, device=feat.device)
-    if extra is not None:
-        sources = torch.cat([sources, extra])
-    if not len(sources):
+    if extra_patches is not None:
+        patches = torch.cat([patches, extra_patches])
+    if not len(patches):
         raise NoSourceError("no source patch at this layer")
     queries = query_area(hole, reach)
-    nn, peak = match(feat, queries, sources, chunk, distance=distance, stride=query_stride)
+    nn, peak = match(feat, queries, patches, chunk, distance=distance, stride=query_stride)
     if usage_weight:
-        nn = spread_matches(feat, queries, sources, nn, usage_weight, chunk, distance, query_stride)
+        nn = spread_matches(feat, queries, patches, nn, usage_weight, chunk, distance, query_stride)
     pad, s = patch_size // 2, query_stride
     y0, y1, x0, x1 = hole_bbox(queries.cpu().numpy())
     grid = query_grid(queries, s)
@@ -363,7 +376,7 @@ def build_target(
     def fold(cols: torch.Tensor) -> torch.Tensor:  # the box plus its pad border
         return F.pad(F.fold(cols[None], folded, patch_size, stride=s)[0], fill)
 
-    picked = sources[nn].flatten(1)  # (Q, C*p*p)
+    picked = patches[nn].flatten(1)  # (Q, C*p*p)
     cols = feat.new_zeros(picked.shape[1], gh * gw)
     cols[:, on] = picked.T
     total = fold(cols)
@@ -438,8 +451,10 @@ def check_context(
     hole: ``patch_size`` feature positions a side, a square of known pixels about
     ``patch_size`` times the layer's stride a side (12x12 for relu3_1). ``scale`` is the
     level's downscaling, for the message. Anything less is a one-line :class:`InputError`
-    naming ``method``.
+    naming ``method``. Fields of ``settings`` left None take their one-scale values
+    (:meth:`TextureSettings.resolve`).
     """
+    settings = settings.resolve()
     rows, cols = window(mask, settings.margin)
     h, w = rows.stop - rows.start, cols.stop - cols.start
     at = f" at its 1/{scale} scale" if scale > 1 else ""
@@ -463,8 +478,7 @@ def check_context(
 
 
 def _to_tensor(a: np.ndarray, device: torch.device) -> torch.Tensor:
-    t = torch.from_numpy(np.asarray(a, dtype=np.float32)).permute(2, 0, 1)[None]
-    return t.contiguous().to(device)
+    return image_to_tensor(a, device, np.float32).contiguous()
 
 
 class HoleEnergy:
@@ -472,9 +486,10 @@ class HoleEnergy:
 
     ``x = known + hole * z`` is the window; VGG sees only it. :meth:`rematch` finds the
     nearest sources of the current fill and holds them fixed until the next call.
-    ``photos`` are other (H', W', 3) photos at this scale whose patches join the window's
-    own as sources (docs/method.md, "Patches from other photos"); their features are
-    computed once, here.
+    ``sources`` are other (H', W', 3) photos at this scale whose patches join the window's
+    own as candidates (docs/method.md, "Patches from other photos"); their features are
+    computed once, here. Fields of ``settings`` left None take their one-scale values
+    (:meth:`TextureSettings.resolve`).
     ``settings.candidates`` (:data:`CANDIDATES`) may replace or join the window's own
     sources with the patches of its strip-filled copy, or of that copy rotated and scaled
     too (:mod:`nplib.candidates`); their features are computed once, here.
@@ -487,8 +502,9 @@ class HoleEnergy:
         content: np.ndarray | None,
         settings: TextureSettings,
         device: torch.device,
-        photos: Sequence[np.ndarray] = (),
+        sources: Sequence[np.ndarray] = (),
     ):
+        settings = settings.resolve()
         if settings.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {settings.precision!r}: use {PRECISIONS}")
         self.settings, self.vgg = settings, load_vgg(device)
@@ -506,8 +522,8 @@ class HoleEnergy:
                 layer = settings.content_layer
                 self.ref_feat = self.features(self.known + self.hole * self.ref, [layer])[layer]
         self.layer_holes = {n: layer_mask(self.mask, STRIDES[n]) for n in settings.layers}
-        self.extra: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
-        copies = [_to_tensor(photo, device) for photo in photos]
+        self.extra_patches: dict[str, torch.Tensor | None] = dict.fromkeys(settings.layers)
+        copies = [_to_tensor(photo, device) for photo in sources]
         kind = settings.candidates
         if kind not in CANDIDATES:
             raise ValueError(f"unknown candidates {kind!r}: use {', '.join(CANDIDATES)}")
@@ -520,8 +536,8 @@ class HoleEnergy:
                 feats = self.features(copy, settings.layers)
             for n in settings.layers:
                 new = photo_patches(feats[n][0], settings.patch_size, settings.source_stride)
-                old = self.extra[n]
-                self.extra[n] = new if old is None else torch.cat([old, new])
+                old = self.extra_patches[n]
+                self.extra_patches[n] = new if old is None else torch.cat([old, new])
         self.targets: list[PatchTarget] = []
         self.passes = 0  # VGG forward + backward passes of __call__
 
@@ -548,7 +564,7 @@ class HoleEnergy:
             try:
                 self.targets.append(build_target(
                     n, feats[n][0], self.layer_holes[n], s.patch_size, s.source_stride, s.chunk,
-                    s.usage_weight, self.extra[n], s.distance,
+                    s.usage_weight, self.extra_patches[n], s.distance,
                     own_sources=s.candidates.startswith("window"), query_stride=s.query_stride,
                     reach=layer_reach(n) if s.query_reach else 0, votes=s.votes,
                 ))  # fmt: skip
@@ -578,35 +594,11 @@ class HoleEnergy:
 
     def image(self, z: torch.Tensor, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """``image`` with the window's hole pixels taken from ``z``."""
-        x = (self.known + self.hole * z).detach()[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+        x = tensor_to_image((self.known + self.hole * z).detach().clamp(0, 1))
         out = image.copy()
         r, c = self.rows, self.cols
         out[r, c] = np.where(mask[r, c, None], x, image[r, c])
         return out
-
-
-def make_optimizer(z: torch.Tensor, settings: TextureSettings) -> torch.optim.Optimizer:
-    """L-BFGS with history 25 (the authors'), or Adam.
-
-    ``"lbfgs"``: with a strong-Wolfe line search, up to 20 evaluations an iteration (ours);
-    ``"lbfgs-fixed"``: the authors' (myoptimizer.lua), no line search and step 1 (the
-    first step scaled by 1 / |g|_1), one VGG pass an iteration.
-    """
-    if settings.optimizer == "adam":
-        return torch.optim.Adam([z], lr=settings.lr)
-    if settings.optimizer == "lbfgs-fixed":
-        return torch.optim.LBFGS(
-            [z], lr=1.0, max_iter=1, history_size=25, line_search_fn=None,
-            tolerance_grad=0.0, tolerance_change=0.0,
-        )  # fmt: skip
-    if settings.optimizer == "lbfgs":
-        # one iteration per step() call; max_eval bounds the line search, whose torch
-        # default (max_iter * 5 // 4 = 1) would starve it and never move
-        return torch.optim.LBFGS(
-            [z], max_iter=1, max_eval=20, history_size=25, line_search_fn="strong_wolfe",
-            tolerance_grad=0.0, tolerance_change=0.0,
-        )  # fmt: skip
-    raise ValueError(f"unknown optimizer {settings.optimizer!r}: use lbfgs, lbfgs-fixed or adam")
 
 
 def optimise(
@@ -614,61 +606,27 @@ def optimise(
     mask: np.ndarray,
     init: np.ndarray,
     content: np.ndarray | None = None,
-    settings: TextureSettings = TextureSettings(),
+    texture: TextureSettings = TextureSettings(),
+    solve: SolveSettings = SolveSettings(),
     *,
-    photos: Sequence[np.ndarray] = (),
+    sources: Sequence[np.ndarray] = (),
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Minimise ``E = E_c + alpha E_t + beta TV`` over the hole's pixels at one scale.
 
     ``init`` (H, W, 3) gives the hole's starting pixels, ``content`` the content
-    prediction (None: no ``E_c`` term); ``settings`` the weights, layers, iterations and
-    optimiser (:class:`TextureSettings`). Only a window around the hole (see
-    :func:`window`) is fed to VGG. The matches are computed once at the start (the
-    authors' fast code) or every ``settings.rematch_every`` iterations, each time with a
-    fresh optimiser. ``photos``: other photos at this scale, whose patches are candidate
-    sources too (:class:`HoleEnergy`). Returns the image (known pixels untouched) and the
-    energy terms per iteration: ``history[k]`` holds E, E_c, E_t, TV (E_t and TV unweighted) and the
-    seconds elapsed ("time") and VGG passes ("passes") before iteration k, and
-    ``history[iters]`` after the last one.
+    prediction (None: no ``E_c`` term); ``texture`` the energy's weights, layers and
+    patches (:class:`TextureSettings`), ``solve`` its iterations, rematching and optimiser
+    (:class:`nplib.solve.SolveSettings`; the loop is :func:`nplib.solve.minimise`). Only a
+    window around the hole (see :func:`window`) is fed to VGG. ``sources``: other photos at
+    this scale, whose patches are candidates too (:class:`HoleEnergy`). Returns the image
+    (known pixels untouched) and the energy terms per iteration: ``history[k]`` holds E,
+    E_c, E_t, TV (E_t and TV unweighted), the seconds elapsed ("time") and VGG passes
+    ("passes") before iteration k, and ``history[iters]`` after the last one.
     """
-    t0 = time.perf_counter()
-    energy = HoleEnergy(image, mask, content, settings, pick_device(device), photos)
-    z = energy.start(init).requires_grad_(True)
-    last: dict = {}  # the latest evaluation: z, its gradient, E and the terms
-
-    def closure() -> torch.Tensor:
-        # step() first evaluates the current iterate, which is usually where the line
-        # search ended: reuse that evaluation instead of running VGG again
-        if "z" in last and torch.equal(last["z"], z):
-            z.grad = last["grad"].clone()
-            return last["e"]
-        opt.zero_grad()
-        e, vals = energy(z)
-        e.backward()
-        vals["time"] = time.perf_counter() - t0
-        vals["passes"] = energy.passes
-        last.update(z=z.detach().clone(), grad=z.grad.clone(), e=e.detach(), vals=vals)
-        return e
-
-    def restart() -> torch.optim.Optimizer:  # new matches: the optimiser's history is stale
-        energy.rematch(z)
-        last.clear()
-        return make_optimizer(z, settings)
-
-    history: list[dict[str, float]] = []
-    every, opt = settings.rematch_every, restart()
-    bar = tqdm(range(settings.iters), disable=not progress, desc="texture", leave=False)
-    for k in bar:
-        if every and k and k % every == 0:
-            opt = restart()
-        closure()
-        history.append(last["vals"])
-        bar.set_postfix({key: f"{v:.3g}" for key, v in last["vals"].items()})
-        opt.step(closure)
-    closure()
-    history.append(last["vals"])
+    energy = HoleEnergy(image, mask, content, texture, pick_device(device), sources)
+    z, history = minimise(energy, energy.start(init), solve, progress=progress, desc="texture")
     return energy.image(z, image, mask), history
 
 
@@ -678,7 +636,8 @@ def texture_inpaint(
     *,
     init: str | np.ndarray | None = None,
     content: np.ndarray | None = None,
-    settings: TextureSettings = TextureSettings(),
+    texture: TextureSettings = TextureSettings(),
+    solve: SolveSettings = SolveSettings(),
     sources: Sequence[np.ndarray] = (),
     seed: int = 0,
     device: torch.device | str | None = None,
@@ -697,8 +656,8 @@ def texture_inpaint(
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
     common method signature and draws nothing.
     """
-    check_window(*window(mask, settings.margin), MAX_WINDOW_PIXELS)
-    check_context(mask, settings, method="texture")
+    check_window(*window(mask, texture.margin), MAX_WINDOW_PIXELS)
+    check_context(mask, texture, method="texture")
     if init is None:
         init = content if content is not None else "diffusion"
     if isinstance(init, str):
@@ -707,6 +666,7 @@ def texture_inpaint(
             raise ValueError(f"unknown init {init!r}: use mean, diffusion or an image")
         init = fills[init](image, mask)
     out, _ = optimise(
-        image, mask, init, content, settings, photos=sources, device=device, progress=progress
+        image, mask, init, content, texture, solve, sources=sources, device=device,
+        progress=progress,
     )
     return out

@@ -71,7 +71,7 @@ SEARCH_ITERS = (1, 1, 2)
 USAGE_WEIGHT = 0.1
 
 #: Holes whose bounding box with context spans more than this are refused (~2.5 GB).
-MAX_WINDOW_PIXELS = 2048 * 2048
+MAX_SEARCH_PIXELS = 2048 * 2048
 
 
 #: Queries handled at once: the search and the vote hold a few arrays of ``CHUNK x p^2 x 4``
@@ -452,7 +452,7 @@ def inpaint_patchmatch(
     if not mask.any():
         return image.copy()  # nothing to fill
     rows, cols = context_window(mask, context_pixels, margin=2 * patch_size)
-    check_window(rows, cols, MAX_WINDOW_PIXELS, "patchmatch")
+    check_window(rows, cols, MAX_SEARCH_PIXELS, "patchmatch")
     check_sources(mask[rows, cols], patch_size)
     out = image.copy()
     out[rows, cols] = _inpaint_window(
@@ -503,11 +503,11 @@ def _inpaint_window(
         levels.append(coarser)
     # where the patches come from at each level: the window itself, or the window and the
     # source photos on one canvas, halved as the window is (its invalid pixels never shrink)
-    canvases = levels
+    source_levels = levels
     if len(sources):
-        canvases = [source_canvas(image, mask, sources)]
-        while len(canvases) < len(levels):
-            canvases.append(_downsample(*canvases[-1]))
+        source_levels = [source_canvas(image, mask, sources)]
+        while len(source_levels) < len(levels):
+            source_levels.append(_downsample(*source_levels[-1]))
 
     x, hole = levels[-1]
     x = _peel_fill(x, hole)
@@ -519,7 +519,7 @@ def _inpaint_window(
         touches = _touches(hole, patch_size)
         qy, qx = np.nonzero(touches)
         qyx = np.stack([qy, qx], axis=1)
-        canvas, invalid = canvases[depth]
+        canvas, invalid = source_levels[depth]
         ok_b = ~_touches(invalid, patch_size)
         cw = invalid.shape[1]
         if prev is None:

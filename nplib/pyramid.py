@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nplib.device import image_to_tensor, tensor_to_image
+
 
 def resize(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     """Resize (B, C, H, W) to ``size`` (a side, or (height, width)), bilinear with antialiasing."""
@@ -21,8 +23,7 @@ def resize(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
 
 def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """:func:`resize` of an (H, W, 3) numpy image to (height, width), kept in [0, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
-    return resize(t, size)[0].permute(1, 2, 0).clamp(0, 1).numpy()
+    return tensor_to_image(resize(image_to_tensor(image), size).clamp(0, 1))
 
 
 def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -59,8 +59,8 @@ TABLE_METHODS = {
     "patchmatch": "PatchMatch (ours, nplib)",
     "content-l2": "content network, L2",
     "content-l2adv": "content network, L2 + adv",
-    "full": "ours: content + multi-scale texture, quality fast",
-    "full-paper": "ours: content + multi-scale texture, quality paper",
+    "full": "ours: content + multi-scale texture, schedule fast",
+    "full-paper": "ours: content + multi-scale texture, schedule paper",
     "full-diffusion": "ours from a membrane-fill start (control), fast",
     "full-patchmatch": "ours from a PatchMatch start (beyond the paper), fast",
 }
@@ -83,9 +83,9 @@ PAPER_ROWS = {
 VARIANTS: dict[str, tuple[str, dict]] = {
     "content-l2": ("content", {"model": "classroom-l2"}),
     "content-l2adv": ("content", {"model": "classroom-l2adv"}),
-    "full": ("full", {"quality": "fast"}),
-    "full-paper": ("full", {"quality": "paper"}),
-    **{f"full-{start}": ("full", {"start": start, "quality": "fast"}) for start in STARTS},
+    "full": ("full", {"schedule": "fast"}),
+    "full-paper": ("full", {"schedule": "paper"}),
+    **{f"full-{start}": ("full", {"start": start, "schedule": "fast"}) for start in STARTS},
 }
 
 #: Inpainting programs other than nplib's, run on 8-bit copies (:func:`peer_inpaint`).
@@ -313,7 +313,7 @@ def _full_with_levels(name: str, cache: Path) -> np.ndarray:
     image, mask = case(name)
     seed_everything(0)
     _, options = VARIANTS["full"]
-    out, levels = synthesize(image, mask, schedule=options["quality"], progress=False)
+    out, levels = synthesize(image, mask, schedule=options["schedule"], progress=False)
     out = composite(image, out, mask)
     info = []
     for i, level in enumerate(levels):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -45,6 +45,7 @@ from nplib.neural_patch import (
 )
 from nplib.patchmatch import inpaint_patchmatch
 from nplib.pyramid import resize_image, resize_mask
+from nplib.solve import SolveSettings
 
 #: Side of the hole at the coarsest level: the content network's hole size in the
 #: paper's configuration (a 64x64 hole in a 128x128 input).
@@ -82,43 +83,48 @@ FINE_LAYERS = ("relu3_1",)
 
 @dataclass(frozen=True)
 class Schedule:
-    """How much work :func:`synthesize` spends on each level
-    (docs/method.md, "Quality: the fast and paper schedules").
+    """How :func:`synthesize` spends its work on each level
+    (docs/method.md, "Schedules: fast and paper").
 
-    ``iters``: L-BFGS iterations per level, coarsest first (levels beyond the list use the
-    last); matches are recomputed every ``rematch_every`` iterations (0: once per level);
-    ``fine_margin`` is the context at levels > 1 (None: as wide as at level 1);
-    ``coarse_layers`` and ``layers`` are the patch term's VGG layers at level 1 and above;
-    ``optimizer``, ``precision`` and ``query_reach``, when not None, replace the texture
-    settings' own (:class:`nplib.neural_patch.TextureSettings`) at every level.
+    The solve at each level (:meth:`solve`): ``iters`` L-BFGS iterations per level, coarsest
+    first (levels beyond the list use the last), matches recomputed every ``rematch_every``
+    iterations (0: once per level), with ``optimizer``. The energy's per-level fields
+    (:meth:`texture`), each used where the caller's
+    :class:`~nplib.neural_patch.TextureSettings` leaves it None: ``coarse_layers`` and
+    ``layers``, the patch term's VGG layers at level 1 and above; ``fine_margin``, the
+    context at levels > 1 (None: as wide as at level 1); ``precision`` and ``query_reach``.
     """
 
     iters: tuple[int, ...] = ITERS
     rematch_every: int = REMATCH_EVERY
+    optimizer: str = "lbfgs"
     fine_margin: int | None = FINE_MARGIN
     coarse_layers: tuple[str, ...] = COARSE_LAYERS
     layers: tuple[str, ...] = FINE_LAYERS
-    optimizer: str | None = None
-    precision: str | None = None
-    query_reach: bool | None = None
+    precision: str = "float32"
+    query_reach: bool = False
 
     def level_iters(self, levels: int) -> list[int]:
         """Iterations at each of ``levels`` levels, coarsest first."""
         return [self.iters[min(i, len(self.iters) - 1)] for i in range(levels)]
 
-    def level(self, s: int, texture: TextureSettings) -> TextureSettings:
-        """``texture`` (the energy's weights, patches and optimiser) with this schedule's
-        iterations, rematching, context and layers at level ``s`` (0 is the coarsest)."""
-        chosen = {k: v for k in ("optimizer", "precision", "query_reach")
-                  if (v := getattr(self, k)) is not None}  # fmt: skip
-        return replace(
-            texture, iters=self.level_iters(s + 1)[s],
-            rematch_every=self.rematch_every, margin=None if s == 0 else self.fine_margin,
-            layers=self.coarse_layers if s == 0 else self.layers, **chosen,
+    def solve(self, s: int) -> SolveSettings:
+        """How level ``s`` (0 is the coarsest) is solved."""
+        return SolveSettings(
+            iters=self.level_iters(s + 1)[s], rematch_every=self.rematch_every,
+            optimizer=self.optimizer,
+        )  # fmt: skip
+
+    def texture(self, s: int, texture: TextureSettings) -> TextureSettings:
+        """``texture`` at level ``s``, its fields left None set by this schedule."""
+        return texture.resolve(
+            layers=self.coarse_layers if s == 0 else self.layers,
+            margin=None if s == 0 else self.fine_margin,
+            precision=self.precision, query_reach=self.query_reach,
         )  # fmt: skip
 
 
-#: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --quality``.
+#: The named schedules of ``synthesize(..., schedule=...)`` and ``nplib inpaint --schedule``.
 #: ``fast`` is the defaults above with the authors' fixed-step L-BFGS (one VGG pass an
 #: iteration), queries within reach of the hole (docs/method.md, "The texture stage the
 #: authors ran") and VGG in bfloat16 where the device runs it natively: the CPU's default,
@@ -127,22 +133,22 @@ class Schedule:
 #: iterations at every level, the paper's two layers at every level, the wide context
 #: everywhere; matches every 10 iterations (the authors' fast code matches once per level,
 #: which measured blurrier); cheap on a GPU, minutes a photo on a CPU (benchmarks/README.md).
-QUALITY: dict[str, Schedule] = {
+SCHEDULES: dict[str, Schedule] = {
     "fast": Schedule(optimizer="lbfgs-fixed", precision="auto", query_reach=True),
     "paper": Schedule(iters=(100,), fine_margin=None, layers=PAPER_LAYERS),
 }
 
 
 def pick_schedule(schedule: Schedule | str | None, device: torch.device) -> Schedule:
-    """A :class:`Schedule`, a name in :data:`QUALITY`, or None: ``paper`` on CUDA, where it
+    """A :class:`Schedule`, a name in :data:`SCHEDULES`, or None: ``paper`` on CUDA, where it
     is cheap, and ``fast`` elsewhere. An unknown name is an :class:`InputError`."""
     if isinstance(schedule, Schedule):
         return schedule
     if schedule is None:
         schedule = "paper" if device.type == "cuda" else "fast"
-    if schedule not in QUALITY:
-        raise InputError(f"unknown quality {schedule!r}: use {' or '.join(QUALITY)}")
-    return QUALITY[schedule]
+    if schedule not in SCHEDULES:
+        raise InputError(f"unknown schedule {schedule!r}: use {' or '.join(SCHEDULES)}")
+    return SCHEDULES[schedule]
 
 
 @dataclass
@@ -198,7 +204,7 @@ def _coarse_start(
     mask: np.ndarray,
     start: str | np.ndarray,
     device,
-    photos: Sequence[np.ndarray],
+    sources: Sequence[np.ndarray],
 ) -> np.ndarray:
     if isinstance(start, np.ndarray):  # the caller's own fill of the window, resized
         return np.where(mask[..., None], resize_image(start, image.shape[:2]), image)
@@ -207,7 +213,7 @@ def _coarse_start(
     if start == "diffusion":
         return diffusion_fill(image, mask)
     if start == "patchmatch":  # copies from the source photos too, when there are any
-        return inpaint_patchmatch(image, mask, seed=0, sources=photos)
+        return inpaint_patchmatch(image, mask, seed=0, sources=sources)
     # the network replaces the hole by its own smooth pre-fill: no mean-colour fill first
     return content_inpaint(image, mask, model=start, device=device)
 
@@ -230,10 +236,11 @@ def synthesize(
     paper), one of :data:`STARTS`, or an array of ``image``'s shape whose hole holds your
     own prediction (another network's, or :func:`nplib.baselines.oracle_fill`), resized to
     level 1. ``levels`` defaults to :func:`num_levels`.
-    ``schedule`` is a :class:`Schedule` or a name in :data:`QUALITY` (None: ``paper`` on
-    CUDA, ``fast`` elsewhere, :func:`pick_schedule`); ``texture`` holds the energy's
-    weights, patches and optimiser (:class:`nplib.neural_patch.TextureSettings`), whose
-    per-level fields the schedule sets (:meth:`Schedule.level`; None: the defaults).
+    ``schedule`` is a :class:`Schedule` or a name in :data:`SCHEDULES` (None: ``paper`` on
+    CUDA, ``fast`` elsewhere, :func:`pick_schedule`): the iterations and optimiser of each
+    level. ``texture`` holds the energy's weights, layers and patches
+    (:class:`nplib.neural_patch.TextureSettings`; None: the defaults); the fields it leaves
+    None the schedule sets per level (:meth:`Schedule.texture`).
     ``sources``: other photos of the scene whose patches join the image's own as
     candidates at every level, each resized by the level's scale so that a patch covers
     the same part of the world in both (:func:`level_sources`; docs/method.md,
@@ -256,9 +263,9 @@ def synthesize(
     sizes = level_sizes(mask, levels)
     n = len(sizes)
     masks = [resize_mask(win_mask, size) for size in sizes]
-    settings = [plan.level(s, texture or TextureSettings()) for s in range(n)]
+    textures = [plan.texture(s, texture or TextureSettings()) for s in range(n)]
     for s, mask_s in enumerate(masks):
-        check_context(mask_s, settings[s], method="full", scale=2 ** (n - 1 - s))
+        check_context(mask_s, textures[s], method="full", scale=2 ** (n - 1 - s))
 
     stages: list[Level] = []
     previous = None
@@ -267,18 +274,18 @@ def synthesize(
         t0 = time.perf_counter()
         size = sizes[s]
         img_s, mask_s = resize_image(win, size), masks[s]
-        photos = level_sources(sources, size[0] / win.shape[0])
+        sources_s = level_sources(sources, size[0] / win.shape[0])
         if previous is None:
-            start_s = first = _coarse_start(img_s, mask_s, start, dev, photos)
+            start_s = first = _coarse_start(img_s, mask_s, start, dev, sources_s)
         else:
             start_s = np.where(mask_s[..., None], resize_image(previous, size), img_s)
         reference = start_s  # of E_c; E_c on VGG features is the authors' form: towards level 1
-        if settings[s].content_layer is not None:
+        if textures[s].content_layer is not None:
             reference = np.where(mask_s[..., None], resize_image(first, size), img_s)
         bar.set_description(f"level {s + 1}/{n} ({size[1]}x{size[0]})")
         result, history = optimise(
-            img_s, mask_s, start_s, reference, settings[s], photos=photos, device=dev,
-            progress=progress,
+            img_s, mask_s, start_s, reference, textures[s], plan.solve(s), sources=sources_s,
+            device=dev, progress=progress,
         )  # fmt: skip
         stages.append(Level(size, start_s, result, history, time.perf_counter() - t0))
         previous = result

@@ -95,7 +95,7 @@ def validation_crops(paths: list[Path], size: int, max_photos: int = 200) -> np.
     return photo_crops(images, size, max(1, min(6, 64 // len(images))))
 
 
-def evaluate(gen: content.Generator, crops: np.ndarray) -> dict[str, float]:
+def validate(gen: content.Generator, crops: np.ndarray) -> dict[str, float]:
     """Mean centre-hole PSNR (dB) and LPIPS of the generator's fills of ``crops``."""
     hole = centre_mask(*crops.shape[1:3])
     filled = content.centre_fill(gen, crops)
@@ -372,7 +372,7 @@ def _save(s: TrainState, out: Path, name: str, rank: int, world: int) -> None:
 def _record_eval(s: TrainState, val_crops: np.ndarray, bar: tqdm) -> None:
     """Log and print the shipped generator's validation scores at this step."""
     s.shipped.eval()
-    s.log["eval"].append(e := {"step": s.step, **evaluate(s.shipped, val_crops)})
+    s.log["eval"].append(e := {"step": s.step, **validate(s.shipped, val_crops)})
     s.shipped.train()
     bar.write(f"step {s.step}: validation PSNR {e['psnr']:.2f} dB, LPIPS {e['lpips']:.3f}")
 
@@ -431,7 +431,7 @@ def train(
     if rank == 0:
         val_crops = val_crops if val_crops is not None else heldout_crops(EVAL_SIZE)
         if "baseline" not in s.log:  # an untrained generator returns the membrane fill
-            s.log["baseline"] = evaluate(content.Generator(cfg).to(dev).eval(), val_crops)
+            s.log["baseline"] = validate(content.Generator(cfg).to(dev).eval(), val_crops)
     loader = _loader(photos, cfg, run, s.step, rank, world, dev)
     autocast = torch.autocast("cuda", torch.bfloat16) if run.amp else nullcontext()
     start = last_save = time.time()

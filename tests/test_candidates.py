@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from nplib import candidates as cand
 from nplib import data
 from nplib import neural_patch as npm
+from nplib.solve import SolveSettings
 
 
 def _image(h=40, w=30, seed=0):
@@ -116,7 +117,7 @@ def test_mean_votes_weigh_every_covered_position_once():
 def test_only_extra_sources_without_the_own():
     feat, hole = _case()
     extra = torch.rand(6, 4, 3, 3, dtype=torch.float64)
-    t = npm.build_target("relu3_1", feat, hole, extra=extra, own_sources=False)
+    t = npm.build_target("relu3_1", feat, hole, extra_patches=extra, own_sources=False)
     assert len(t.source_centres) == 0 and int(t.nn.max()) < 6
     with pytest.raises(npm.NoSourceError):
         npm.build_target("relu3_1", feat, hole, own_sources=False)
@@ -131,33 +132,34 @@ def _small():
 
 def test_authors_candidates_are_computed_once_from_the_strip_filled_copies():
     image, mask = _small()
-    s = npm.TextureSettings(candidates="authors", layers=("relu3_1",), iters=3)
+    s = npm.TextureSettings(candidates="authors", layers=("relu3_1",))
     energy = npm.HoleEnergy(image, mask, None, s, torch.device("cpu"))
     copies = cand.augmented(npm._to_tensor(cand.strip_fill(image, mask), "cpu"))
     expected = 0
     for x in copies:
         h, w = math.ceil(x.shape[-2] / 4), math.ceil(x.shape[-1] / 4)
         expected += ((h - 3) // 2 + 1) * ((w - 3) // 2 + 1)
-    assert len(energy.extra["relu3_1"]) == expected
-    before = energy.extra["relu3_1"].clone()
+    assert len(energy.extra_patches["relu3_1"]) == expected
+    before = energy.extra_patches["relu3_1"].clone()
     z = energy.start(image).requires_grad_(True)
     energy.rematch(z)
     assert len(energy.targets[0].source_centres) == 0  # no own sources from the fill
     with torch.no_grad():
         z += 0.2
     energy.rematch(z)
-    assert torch.equal(energy.extra["relu3_1"], before)  # the fill never changes them
+    assert torch.equal(energy.extra_patches["relu3_1"], before)  # the fill never changes them
     with pytest.raises(ValueError, match="candidates"):
         npm.HoleEnergy(image, mask, None, npm.TextureSettings(candidates="all"), "cpu")
 
 
 def test_fixed_step_lbfgs_runs_one_vgg_pass_an_iteration():
     image, mask = _small()
-    base = npm.TextureSettings(layers=("relu3_1",), iters=6)
+    texture = npm.TextureSettings(layers=("relu3_1",))
     passes = {}
     for name in ("lbfgs-fixed", "lbfgs"):
-        s = npm.TextureSettings(**{**base.__dict__, "optimizer": name})
-        out, history = npm.optimise(image, mask, image, None, s, device="cpu", progress=False)
+        solve = SolveSettings(iters=6, optimizer=name)
+        out, history = npm.optimise(image, mask, image, None, texture, solve, device="cpu",
+                                    progress=False)  # fmt: skip
         passes[name] = history[-1]["passes"]
         assert np.array_equal(out[~mask], image[~mask])
         assert history[-1]["E"] < history[0]["E"]
@@ -190,7 +192,7 @@ def test_authors_content_term_pulls_every_level_towards_level_1s_start(monkeypat
 
     seen = []
 
-    def spy(image, mask, init, content, settings, **kw):
+    def spy(image, mask, init, content, texture, solve, **kw):
         seen.append((init, content))
         return init, [{"passes": 0}]
 

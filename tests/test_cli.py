@@ -58,9 +58,10 @@ def test_bad_inputs_one_line_exit_2_no_output(files, capsys):
     _bad(d, capsys, ["inpaint", img_, "--mask", mask_, "-o", str(d / "out.xyz")], "format")
     _bad(d, capsys, ["inpaint", img_, "--mask", mask_, *out, "--seed", "x"], "invalid int")
     _bad(d, capsys, ["inpaint", img_, *out], "required")
-    _bad(d, capsys, ["inpaint", img_, "--mask", mask_, *out, "--quality", "best"], "invalid choice")
+    _bad(d, capsys, ["inpaint", img_, "--mask", mask_, *out, "--schedule", "best"],
+         "invalid choice")
     _bad(d, capsys, ["inpaint", img_, "--mask", mask_, *out, "--method", "mean",
-                     "--quality", "fast"], "quality applies to full only")  # fmt: skip
+                     "--schedule", "fast"], "schedule applies to full only")  # fmt: skip
 
 
 def test_methods_lists_every_method(capsys):

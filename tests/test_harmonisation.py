@@ -12,8 +12,10 @@ from nplib import data
 from nplib.cli import main
 from nplib.harmonisation import HarmoniseSettings, colour_transfer, harmonise, paste
 from nplib.io import InputError
+from nplib.solve import SolveSettings
 
-FAST = HarmoniseSettings(levels=1, iters=6)
+FAST = HarmoniseSettings(levels=1)
+SIX, THREE = SolveSettings(iters=6, rematch_every=10), SolveSettings(iters=3, rematch_every=10)
 AT = (40, 36)
 
 
@@ -43,7 +45,7 @@ def _means(img, alpha, scene):
 
 
 def test_harmonise_keeps_outside_and_alpha_and_moves_the_cast(scene, blue_object):
-    out = harmonise(scene, blue_object, AT, FAST, progress=False)
+    out = harmonise(scene, blue_object, AT, FAST, SIX, progress=False)
     pasted, alpha, _ = paste(scene, blue_object, AT)
     assert out.shape == scene.shape and out.dtype == np.float32
     assert np.array_equal(out[alpha == 0], scene[alpha == 0])  # bit-identical, corners too
@@ -57,7 +59,7 @@ def test_harmonise_keeps_outside_and_alpha_and_moves_the_cast(scene, blue_object
     assert np.abs(after - target).sum() < 0.6 * np.abs(before - target).sum(), (
         before, after, target)
     pasted_start = harmonise(scene, blue_object, AT, replace(FAST, start="pasted", structure=10.0),
-                             progress=False)  # fmt: skip
+                             SIX, progress=False)  # fmt: skip
     slow, _ = _means(pasted_start, alpha, scene)
     assert np.abs(slow - target).sum() < 0.99 * np.abs(before - target).sum(), (before, slow)
     # the object's own structure stays: its luminance edges correlate with the pasted ones
@@ -70,9 +72,9 @@ def test_harmonise_keeps_outside_and_alpha_and_moves_the_cast(scene, blue_object
 
 def test_structure_weight_trades_shape_for_scene(scene, blue_object):
     _, alpha, _ = paste(scene, blue_object, AT)
-    loose = harmonise(scene, blue_object, AT, replace(FAST, structure=1.0, start="pasted", iters=3),
+    loose = harmonise(scene, blue_object, AT, replace(FAST, structure=1.0, start="pasted"), THREE,
                       progress=False)  # fmt: skip
-    tight = harmonise(scene, blue_object, AT, replace(FAST, structure=1e4, start="pasted", iters=3),
+    tight = harmonise(scene, blue_object, AT, replace(FAST, structure=1e4, start="pasted"), THREE,
                       progress=False)  # fmt: skip
     pasted, _, _ = paste(scene, blue_object, AT)
     inside = alpha > 0.9

@@ -15,6 +15,7 @@ from nplib.io import InputError
 from nplib.methods import METHODS, composite
 from nplib.metrics import psnr
 from nplib.neural_patch import TextureSettings, texture_inpaint
+from nplib.solve import SolveSettings
 
 
 @pytest.fixture
@@ -157,13 +158,13 @@ def test_options_reach_the_method_they_belong_to(small):
     via_inpaint = nplib.inpaint(image, mask, "content", model="classroom-l2")
     assert np.array_equal(via_inpaint, content_inpaint(image, mask, model="classroom-l2"))
     assert not np.array_equal(via_inpaint, nplib.inpaint(image, mask, "content"))
-    one = TextureSettings(iters=1)
-    assert np.array_equal(nplib.inpaint(image, mask, "texture", settings=one),
-                          texture_inpaint(image, mask, settings=one, progress=False))  # fmt: skip
+    one, mine = SolveSettings(iters=1), TextureSettings(layers=("relu3_1",))
+    assert np.array_equal(nplib.inpaint(image, mask, "texture", texture=mine, solve=one),
+                          texture_inpaint(image, mask, texture=mine, solve=one, progress=False))
     with pytest.raises(InputError, match="^model applies to content only, not mean$"):
         nplib.inpaint(image, mask, "mean", model="classroom-l2")
     with pytest.raises(InputError, match="^colour applies to no method, not full$"):
         nplib.inpaint(image, mask, "full", colour="red")
     assert nplib.inpaint(image, mask, "mean", model=None) is not None  # None: left out
-    assert all(set(m.options) <= {"model", "settings", "quality", "start", "texture", "sources"}
+    assert all(set(m.options) <= {"model", "solve", "schedule", "start", "texture", "sources"}
                for m in METHODS.values())  # fmt: skip

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from nplib import data
 from nplib import neural_patch as npm
+from nplib.solve import SolveSettings
 from nplib.vgg import STRIDES, load_vgg
 
 
@@ -172,8 +173,8 @@ def _photo(n=96):
 def test_optimise_lowers_energy_and_keeps_known_pixels(optimizer):
     img, mask = _photo()
     init = np.where(mask[..., None], np.float32(0.5), img)
-    settings = npm.TextureSettings(iters=3, optimizer=optimizer, lr=0.005)
-    out, hist = npm.optimise(img, mask, init, init, settings, progress=False)
+    solve = SolveSettings(iters=3, optimizer=optimizer, lr=0.005)
+    out, hist = npm.optimise(img, mask, init, init, npm.TextureSettings(), solve, progress=False)
     assert len(hist) == 4 and set(hist[0]) == {"E", "E_c", "E_t", "TV", "time", "passes"}
     assert hist[-1]["E"] < hist[0]["E"]
     assert hist[-1]["E_t"] < hist[0]["E_t"]
@@ -182,7 +183,7 @@ def test_optimise_lowers_energy_and_keeps_known_pixels(optimizer):
     assert not np.allclose(out[mask], init[mask])
 
 
-ONE_ITER = npm.TextureSettings(iters=1)
+ONE_ITER = SolveSettings(iters=1)
 
 
 def test_texture_inpaint_runs_on_a_window():
@@ -190,11 +191,11 @@ def test_texture_inpaint_runs_on_a_window():
     mask[:] = False
     mask[8:24, 60:80] = True  # off-centre: the window is a crop of the image
     assert npm.window(mask) == (slice(0, 56), slice(28, 96))
-    out = npm.texture_inpaint(img, mask, init="mean", settings=ONE_ITER, progress=False)
+    out = npm.texture_inpaint(img, mask, init="mean", solve=ONE_ITER, progress=False)
     assert out.shape == img.shape and out.dtype == np.float32
     assert np.array_equal(out[~mask], img[~mask])
     with pytest.raises(ValueError, match="init"):
-        npm.texture_inpaint(img, mask, init="zeros", settings=ONE_ITER, progress=False)
+        npm.texture_inpaint(img, mask, init="zeros", solve=ONE_ITER, progress=False)
 
 
 def test_every_energy_term_acts_on_the_result():
@@ -207,8 +208,8 @@ def test_every_energy_term_acts_on_the_result():
     ref = np.where(mask[..., None], np.float32(0.5), img)  # a flat grey content prediction
 
     def run(content=ref, **kw):
-        settings = npm.TextureSettings(iters=4, **kw)
-        out, hist = npm.optimise(img, mask, init, content, settings, progress=False)
+        texture, solve = npm.TextureSettings(**kw), SolveSettings(iters=4)
+        out, hist = npm.optimise(img, mask, init, content, texture, solve, progress=False)
         return out, hist[-1]
 
     out, last = run()

@@ -101,7 +101,7 @@ def test_summary_and_markdown_put_the_paper_beside_ours():
     assert (full["paper_l1_%"], full["paper_l2_%"], full["paper_psnr_db"]) == (10.0, 2.2, 18.0)
     assert table[0]["paper_label"] == ""
     md = reproduce.table_markdown(table)
-    assert "| ours: content + multi-scale texture, quality paper | 11.00 | 2.00 | 19.00 |" in md
+    assert "| ours: content + multi-scale texture, schedule paper | 11.00 | 2.00 | 19.00 |" in md
     assert "10.0 / 2.2 / 18.0 (Yang et al. 2017)" in md
     assert "averaged over 3 128x128 crops" in md
 

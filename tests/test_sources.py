@@ -11,6 +11,7 @@ import nplib.neural_patch as npm
 from nplib import inpaint
 from nplib.cli import main
 from nplib.io import MAX_SOURCE_PIXELS, InputError, check_source_photos
+from nplib.solve import SolveSettings
 from nplib.synthesis import level_sources
 
 
@@ -59,7 +60,7 @@ def test_build_target_takes_a_match_that_lives_only_in_the_extra_sources():
     feat[:, 4:7, 4:7] = query
     own = npm.build_target("relu3_1", feat, hole)
     extra = torch.cat([torch.rand(10, 8, 3, 3, generator=g), query[None] * 2.0])  # NCC: scale-free
-    t = npm.build_target("relu3_1", feat, hole, extra=extra)
+    t = npm.build_target("relu3_1", feat, hole, extra_patches=extra)
     n_own = len(t.source_centres)
     assert n_own == len(own.source_centres)
     assert int(t.nn[0]) == n_own + 10  # the query (5, 5) matched the extra copy of itself
@@ -87,7 +88,7 @@ def test_neural_patches_of_the_hidden_checker_match_into_the_source():
     sources in the other photo: the image's own known patches hold no such patch."""
     image, mask, source = _case()
     energy = npm.HoleEnergy(image, mask, None, npm.TextureSettings(), torch.device("cpu"),
-                            photos=[source])
+                            sources=[source])
     energy.rematch(energy.start(_truth()))
     for t in energy.targets:
         from_source = (t.nn >= len(t.source_centres)).float().mean()
@@ -96,16 +97,16 @@ def test_neural_patches_of_the_hidden_checker_match_into_the_source():
 
 def test_texture_accepts_sources():
     image, mask, source = _case()
-    s = npm.TextureSettings(iters=2, optimizer="adam")
-    out = inpaint(image, mask, "texture", settings=s, sources=[source], progress=False)
-    assert not np.array_equal(out, inpaint(image, mask, "texture", settings=s, progress=False))
+    s = SolveSettings(iters=2, optimizer="adam")
+    out = inpaint(image, mask, "texture", solve=s, sources=[source], progress=False)
+    assert not np.array_equal(out, inpaint(image, mask, "texture", solve=s, progress=False))
 
 
 @pytest.mark.parametrize("method", ["patchmatch", "texture"])
 def test_no_sources_is_the_method_unchanged(method):
     image, mask, _ = _case()
-    quick = npm.TextureSettings(iters=2, optimizer="adam")
-    opts = {"settings": quick} if method == "texture" else {}
+    quick = SolveSettings(iters=2, optimizer="adam")
+    opts = {"solve": quick} if method == "texture" else {}
     a = inpaint(image, mask, method, progress=False, **opts)
     b = inpaint(image, mask, method, sources=[], progress=False, **opts)
     assert np.array_equal(a, b)

@@ -9,8 +9,8 @@ import torch
 import nplib
 from nplib import data, synthesis
 from nplib.io import InputError
-from nplib.neural_patch import TextureSettings
-from nplib.synthesis import QUALITY, Schedule, num_levels, synthesize
+from nplib.neural_patch import ONE_SCALE, TextureSettings
+from nplib.synthesis import SCHEDULES, Schedule, num_levels, synthesize
 
 
 def _check(image, mask, out):
@@ -85,9 +85,9 @@ def test_level_one_uses_the_coarse_layers_and_finer_levels_the_others(photo, mon
     seen = []
     real = synthesis.optimise
 
-    def spy(image, mask, init, content, settings, **kwargs):
-        seen.append((settings.layers, settings.margin))
-        return real(image, mask, init, content, settings, **kwargs)
+    def spy(image, mask, init, content, texture, solve, **kwargs):
+        seen.append((texture.layers, texture.margin))
+        return real(image, mask, init, content, texture, solve, **kwargs)
 
     monkeypatch.setattr(synthesis, "optimise", spy)
     mask = np.zeros(photo.shape[:2], bool)
@@ -104,38 +104,41 @@ def test_empty_mask_is_a_clear_input_error():
         synthesize(np.zeros((64, 64, 3), np.float32), np.zeros((64, 64), bool), progress=False)
 
 
-def test_quality_picks_the_documented_schedule_per_device():
+def test_schedule_names_the_documented_schedule_per_device():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert synthesis.pick_schedule(None, cpu) == QUALITY["fast"]
-    assert synthesis.pick_schedule(None, cuda) == QUALITY["paper"]
-    assert synthesis.pick_schedule("paper", cpu) == QUALITY["paper"]
-    assert QUALITY["paper"].level_iters(3) == [100, 100, 100]  # the authors' schedule
-    assert QUALITY["paper"].layers == QUALITY["paper"].coarse_layers == ("relu3_1", "relu4_1")
-    assert QUALITY["paper"].fine_margin is None
-    assert QUALITY["fast"].level_iters(4) == [100, 40, 12, 12]
-    fast = QUALITY["fast"].level(0, TextureSettings())  # issue 30's solver and queries
-    assert (fast.optimizer, fast.precision, fast.query_reach) == ("lbfgs-fixed", "auto", True)
-    paper = QUALITY["paper"].level(0, TextureSettings())  # the texture settings' own
-    assert (paper.optimizer, paper.precision, paper.query_reach) == ("lbfgs", "float32", False)
-    with pytest.raises(InputError, match="unknown quality 'best'"):
+    assert synthesis.pick_schedule(None, cpu) == SCHEDULES["fast"]
+    assert synthesis.pick_schedule(None, cuda) == SCHEDULES["paper"]
+    assert synthesis.pick_schedule("paper", cpu) == SCHEDULES["paper"]
+    paper, fast = SCHEDULES["paper"], SCHEDULES["fast"]
+    assert paper.level_iters(3) == [100, 100, 100]  # the authors' schedule
+    assert paper.layers == paper.coarse_layers == ("relu3_1", "relu4_1")
+    assert paper.fine_margin is None
+    assert fast.level_iters(4) == [100, 40, 12, 12]
+    assert fast.solve(0).optimizer == "lbfgs-fixed"  # issue 30's solver and queries
+    level = fast.texture(0, TextureSettings())
+    assert (level.precision, level.query_reach) == ("auto", True)
+    assert paper.solve(0).optimizer == "lbfgs"
+    level = paper.texture(0, TextureSettings())
+    assert (level.precision, level.query_reach) == ("float32", False)
+    with pytest.raises(InputError, match="unknown schedule 'best'"):
         synthesis.pick_schedule("best", cpu)
 
 
-def test_quality_reaches_the_optimiser(photo, monkeypatch):
+def test_schedule_reaches_the_optimiser(photo, monkeypatch):
     seen = []
     real = synthesis.optimise
 
-    def spy(image, mask, init, content, settings, **kwargs):
-        seen.append(settings.iters)
-        return real(image, mask, init, content, replace(settings, iters=1), **kwargs)
+    def spy(image, mask, init, content, texture, solve, **kwargs):
+        seen.append(solve.iters)
+        return real(image, mask, init, content, texture, replace(solve, iters=1), **kwargs)
 
     monkeypatch.setattr(synthesis, "optimise", spy)
     mask = np.zeros(photo.shape[:2], bool)
     mask[60:200, 70:190] = True
-    nplib.inpaint(photo, mask, "full", quality="paper")
+    nplib.inpaint(photo, mask, "full", schedule="paper")
     assert seen == [100, 100, 100]
-    with pytest.raises(InputError, match="quality applies to full only"):
-        nplib.inpaint(photo, mask, "patchmatch", quality="paper")
+    with pytest.raises(InputError, match="schedule applies to full only"):
+        nplib.inpaint(photo, mask, "patchmatch", schedule="paper")
 
 
 def test_patchmatch_start_begins_level_one_with_copied_patches(photo):
@@ -150,17 +153,24 @@ def test_patchmatch_start_begins_level_one_with_copied_patches(photo):
     _check(image, mask, out)
 
 
-def test_schedule_level_sets_the_per_level_fields_and_keeps_the_energy():
-    texture = TextureSettings(alpha=1e-3, beta=0.5, optimizer="adam")
-    plain = Schedule()  # sets no solver: the texture settings keep theirs
-    coarse, fine = plain.level(0, texture), plain.level(2, texture)
-    assert (coarse.iters, coarse.margin, coarse.layers) == (100, None, synthesis.COARSE_LAYERS)
-    fine_expected = (12, synthesis.FINE_MARGIN, synthesis.FINE_LAYERS)
-    assert (fine.iters, fine.margin, fine.layers) == fine_expected
+def test_schedule_sets_only_the_fields_the_texture_settings_leave_to_it():
+    texture = TextureSettings(alpha=1e-3, beta=0.5)
+    plain = Schedule()
+    coarse, fine = plain.texture(0, texture), plain.texture(2, texture)
+    assert (coarse.margin, coarse.layers) == (None, synthesis.COARSE_LAYERS)
+    assert (fine.margin, fine.layers) == (synthesis.FINE_MARGIN, synthesis.FINE_LAYERS)
+    assert (plain.solve(0).iters, plain.solve(2).iters) == (100, 12)
     for level in (coarse, fine):
-        assert (level.alpha, level.beta, level.optimizer) == (1e-3, 0.5, "adam")
-        assert level.rematch_every == plain.rematch_every
-    assert QUALITY["fast"].level(2, texture).optimizer == "lbfgs-fixed"  # fast's replaces it
+        assert (level.alpha, level.beta) == (1e-3, 0.5)
+        assert (level.precision, level.query_reach) == ("float32", False)
+    # a value the caller gives holds at every level, whatever the schedule
+    mine = TextureSettings(layers=("relu3_1",), margin=20, precision="float32", query_reach=False)
+    for s in range(3):
+        level = SCHEDULES["fast"].texture(s, mine)
+        assert (level.layers, level.margin, level.precision, level.query_reach) == (
+            ("relu3_1",), 20, "float32", False)
+    # at one scale, the fields left None take their documented values
+    assert TextureSettings().resolve() == replace(TextureSettings(), **ONE_SCALE)
 
 
 def test_resized_masks_keep_every_hole():
