@@ -48,7 +48,7 @@ def run_method(name: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         from nplib.patchmatch import inpaint_patchmatch
 
         return inpaint_patchmatch(image, mask, patch_size=7, seed=0)
-    from nplib.reproduce import peer_inpaint
+    from nplib.evaluation import peer_inpaint
 
     return peer_inpaint({"cv2 telea": "telea", "cv2 ns": "ns"}.get(name, name), image, mask)
 

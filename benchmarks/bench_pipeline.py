@@ -100,7 +100,7 @@ def run(method: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
         return synthesize(image, mask, progress=False, **VARIANTS[method])[0]
     if method in ("pypatchmatch", "telea"):
-        from nplib.reproduce import peer_inpaint
+        from nplib.evaluation import peer_inpaint
 
         return np.where(mask[..., None], peer_inpaint(method, image, mask), image)
     import nplib

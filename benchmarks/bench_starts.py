@@ -11,7 +11,7 @@ Two sets, the ones issue 18 measures:
 - "centre 512": 512x512 centre crops of the held-out photos with the 256x256 centre hole
   (``bench_pipeline.cases``: three photos, or all 9 with ``--all-photos``);
 - "table": every ``--table-every``-th of the 108 held-out 128x128 crops of the paper's
-  table (``nplib.reproduce``) with the 64x64 centre hole (one level).
+  table (``nplib.evaluation``) with the 64x64 centre hole (one level).
 
 For every start: the start's own hole PSNR and LPIPS (level 1's start upsampled to the
 image: what the texture stage is given) and the full method's, means over the set, and
@@ -36,13 +36,13 @@ import torch
 from nplib import data
 from nplib.baselines import oracle_fill
 from nplib.content import DEFAULT_MODEL
+from nplib.evaluation import PER_PHOTO, crop_names, fill
 from nplib.figures import image_grid
-from nplib.io import bbox_window, save_figure
+from nplib.holes import bbox_window, texture_window
+from nplib.io import save_figure
 from nplib.lpips import hole_scores
 from nplib.methods import composite
-from nplib.neural_patch import window
 from nplib.pyramid import resize_image
-from nplib.reproduce import PER_PHOTO, crop_names, fill
 from nplib.synthesis import synthesize
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -75,7 +75,7 @@ def upsampled_start(image: np.ndarray, mask: np.ndarray, level1: np.ndarray) -> 
     """Level 1's start (of :func:`synthesize`'s window around the hole) resized to the
     window and composited into the image: what the texture stage was given, at the
     resolution it is scored at."""
-    rows, cols = window(mask)
+    rows, cols = texture_window(mask)
     win = resize_image(level1, (rows.stop - rows.start, cols.stop - cols.start))
     out = image.copy()
     out[rows, cols] = composite(image[rows, cols], win, mask[rows, cols])

@@ -37,12 +37,13 @@ import torch
 from matplotlib.ticker import ScalarFormatter
 
 from nplib import data
+from nplib.evaluation import PER_PHOTO, crop_names, fill
 from nplib.figures import image_grid
-from nplib.io import bbox_window, read_image, save_figure, save_image
+from nplib.holes import bbox_window
+from nplib.io import read_image, save_figure, save_image
 from nplib.lpips import hole_scores
 from nplib.neural_patch import ALPHA, STRIDES, HoleEnergy, TextureSettings, source_patches
 from nplib.pyramid import resize_image, resize_mask
-from nplib.reproduce import PER_PHOTO, crop_names, fill
 from nplib.synthesis import SCHEDULES, Schedule, level_sizes, synthesize
 
 PAPER = SCHEDULES["paper"]

@@ -37,9 +37,9 @@ from bench_patchmatch import load_cases  # noqa: E402
 from bench_texture import paired  # noqa: E402
 
 from nplib import data  # noqa: E402
+from nplib.evaluation import PER_PHOTO, crop_names, peer_inpaint  # noqa: E402
 from nplib.lpips import hole_scores  # noqa: E402
 from nplib.patchmatch import inpaint_patchmatch  # noqa: E402
-from nplib.reproduce import PER_PHOTO, crop_names, peer_inpaint  # noqa: E402
 
 #: Options of ``inpaint_patchmatch`` per variant; "ours" is its defaults.
 VARIANTS = {

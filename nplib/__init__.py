@@ -2,7 +2,8 @@
 
 One module per idea of the paper (README.md's table says the same):
 
-- :mod:`nplib.io`            images and masks in one convention, hole geometry, atomic saving
+- :mod:`nplib.io`            images and masks in one convention, atomic saving
+- :mod:`nplib.holes`         hole geometry: the holes' bounding box, each method's window
 - :mod:`nplib.data`          the bundled photos, masks and train / held-out split
 - :mod:`nplib.device`        where tensors live (CUDA when present), what a run cost
 - :mod:`nplib.baselines`     mean-colour, membrane and pull-push fills; the oracle fill
@@ -20,7 +21,8 @@ One module per idea of the paper (README.md's table says the same):
 - :mod:`nplib.lpips`         LPIPS, offline, and ``hole_scores`` (hole PSNR and LPIPS)
 - :mod:`nplib.widgets`       draw a mask with the mouse and inpaint it, in a notebook
 - :mod:`nplib.figures`       small plotting helpers
-- :mod:`nplib.reproduce`     the paper's table and figures (``make figures``)
+- :mod:`nplib.evaluation`    the paper's table: every method on the held-out crops, cached
+- :mod:`nplib.reproduce`     the paper's figures (``make figures``)
 - :mod:`nplib.methods`       ``inpaint(image, mask, method=...)``, every method by name
 - :mod:`nplib.harmonisation` ``harmonise(photo, object_rgba, at=(x, y))``: a pasted object
                              made to follow the scene (beyond the paper)

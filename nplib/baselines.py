@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torchvision.transforms.functional import gaussian_blur
 
 from nplib.device import image_to_tensor, tensor_to_image
-from nplib.io import InputError, hole_bbox
+from nplib.holes import hole_bbox
+from nplib.io import InputError
 
 
 def mean_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:

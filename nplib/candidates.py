@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms.functional import InterpolationMode, rotate
 
-from nplib.io import hole_bbox
+from nplib.holes import hole_bbox
 from nplib.pyramid import resize
 
 #: The ring around the hole overwritten too, as a fraction of the hole's longer side: the

@@ -43,7 +43,8 @@ import torch.nn.functional as F
 from nplib.baselines import diffusion_fill, pull_push_fill
 from nplib.data import centre_mask
 from nplib.device import image_to_tensor, pick_device, tensor_to_image
-from nplib.io import InputError, atomic_write, centred_start, check_image, check_mask, hole_bbox
+from nplib.holes import content_window
+from nplib.io import InputError, atomic_write, check_image, check_mask
 from nplib.pyramid import resize
 
 #: The shipped generators: package data (``nplib/checkpoints/``), found by importlib.resources.
@@ -308,16 +309,6 @@ def predict_window(gen: Generator, window: torch.Tensor, hole: torch.Tensor) -> 
     return torch.where(hole, out.clamp(0, 1), window)
 
 
-def hole_window(mask: np.ndarray) -> tuple[int, int, int]:
-    """(top, left, side) of the square window around the hole: twice its bounding box's
-    longer side, centred on it, shifted to stay inside the image where the image is large
-    enough (elsewhere the window reaches outside and is reflect-padded)."""
-    r0, r1, c0, c1 = hole_bbox(mask)
-    side = max(2 * max(r1 - r0, c1 - c0), 8)
-    h, w = mask.shape
-    return centred_start(r0, r1, side, h), centred_start(c0, c1, side, w), side
-
-
 def content_inpaint(
     image: np.ndarray,
     mask: np.ndarray,
@@ -330,16 +321,16 @@ def content_inpaint(
     (docs/method.md, "Content network").
 
     The network runs on a square window about twice the hole's bounding box (see
-    :func:`hole_window`), resized to its input size; its prediction is resized back and
-    only the hole's pixels are replaced. Works for any image size and hole position.
+    :func:`nplib.holes.content_window`), resized to its input size; its prediction is resized
+    back and only the hole's pixels are replaced. Works for any image size and hole position.
     The network is deterministic: ``seed`` is accepted for the common method signature.
     """
     image = check_image(image)
     mask = check_mask(image, mask)
     gen = load(model, device)
     dev = next(gen.parameters()).device
-    top, left, side = hole_window(mask)
-    pad = side  # enough for any window position hole_window returns
+    top, left, side = content_window(mask)
+    pad = side  # enough for any window position content_window returns
     img_p = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
     mask_p = np.pad(mask, pad, mode="symmetric")
     sl = np.s_[top + pad : top + pad + side, left + pad : left + pad + side]

@@ -120,7 +120,7 @@ def heldout_crops(size: int = 128, per_photo: int = 6) -> np.ndarray:
     """:func:`photo_crops` of the bundled held-out photos, (N, size, size, 3).
 
     6 a photo (54 crops) for the content network's evaluation, 12 (108 crops) for the
-    paper's table (``nplib.reproduce``); the first six are the same in both. Evaluate them
+    paper's table (``nplib.evaluation``); the first six are the same in both. Evaluate them
     with the paper's centre hole (:func:`centre_mask`).
     """
     return photo_crops([load_image(s) for s in image_names("heldout")], size, per_photo)

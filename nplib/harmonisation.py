@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from PIL import Image, ImageCms
 
 from nplib.device import image_to_tensor, pick_device, tensor_to_image
-from nplib.io import InputError, bbox_window, check_image, to_uint8
+from nplib.holes import bbox_window
+from nplib.io import InputError, check_image, to_uint8
 from nplib.neural_patch import (
     ALPHA,
     PAPER_LAYERS,

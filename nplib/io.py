@@ -184,69 +184,6 @@ def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return mask
 
 
-def hole_bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """Bounding box ``(top, bottom, left, right)``, end-exclusive, of a mask's hole pixels.
-
-    An empty mask has none: :class:`InputError`."""
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    if len(rows) == 0:
-        raise InputError(EMPTY_MASK)
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def bbox_window(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
-    """``(rows, cols)`` slices of the holes' bounding box grown by ``margin`` pixels on every
-    side, clipped to the image."""
-    y0, y1, x0, x1 = hole_bbox(mask)
-    h, w = mask.shape
-    return slice(max(0, y0 - margin), min(h, y1 + margin)), slice(
-        max(0, x0 - margin), min(w, x1 + margin)
-    )
-
-
-def centred_start(lo: int, hi: int, side: int, extent: int) -> int:
-    """Start of a span of ``side`` pixels centred on ``[lo, hi)``, shifted to lie inside
-    ``[0, extent)``; when ``side > extent`` it is centred on the image instead and reaches
-    out at both ends (the caller pads or clips). One axis of a crop window around a hole."""
-    if extent < side:
-        return (extent - side) // 2
-    return min(max((lo + hi) // 2 - side // 2, 0), extent - side)
-
-
-def check_window(rows: slice, cols: slice, limit: int, method: str | None = None) -> None:
-    """Refuse a window around the holes over ``limit`` pixels with a one-line
-    :class:`InputError` (naming ``method``'s limit when given)."""
-    h, w = rows.stop - rows.start, cols.stop - cols.start
-    if h * w > limit:
-        whose = f"{method}'s" if method else "the"
-        raise InputError(
-            f"the holes span a {w}x{h} window with context, over {whose} "
-            f"{limit / 1e6:.1f}-megapixel limit: split the mask or shrink the image"
-        )
-
-
-def context_window(mask: np.ndarray, pixels: int, margin: int = 0) -> tuple[slice, slice]:
-    """The holes' bounding box grown by the same number of pixels on every side, clipped to
-    the image, to the largest window of at most ``pixels`` pixels (the whole image when it
-    is that small), but by at least ``margin``. Returns ``(rows, cols)`` slices."""
-    h, w = mask.shape
-
-    def grown(m: int) -> tuple[slice, slice]:
-        return bbox_window(mask, m)
-
-    def area(m: int) -> int:
-        rows, cols = grown(m)
-        return (rows.stop - rows.start) * (cols.stop - cols.start)
-
-    lo, hi = margin, max(h, w, margin)
-    if area(hi) <= pixels or area(lo) > pixels:
-        return grown(hi if area(hi) <= pixels else lo)
-    while hi - lo > 1:  # area(lo) <= pixels < area(hi)
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if area(mid) <= pixels else (lo, mid)
-    return grown(lo)
-
-
 def check_image(image: np.ndarray) -> np.ndarray:
     """Validate an in-memory image and return it as float32 (H, W, 3) in [0, 1]
     (at most :data:`MAX_IMAGE_PIXELS`)."""

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nplib.device import image_to_tensor, pick_device
-from nplib.io import centred_start, hole_bbox
+from nplib.holes import score_window
 from nplib.metrics import psnr
 
 # LPIPS's input scaling layer: images in [-1, 1] -> (x - shift) / scale
@@ -128,18 +128,6 @@ def _model(net: str, device: torch.device) -> LPIPS:
     return LPIPS(net).to(device)
 
 
-def _hole_box(mask: np.ndarray, margin: int = 8, min_side: int = 64) -> tuple[slice, slice]:
-    """The hole's bounding box plus ``margin``, at least ``min_side`` a side, inside the image."""
-    top, bottom, left, right = hole_bbox(mask)
-
-    def span(lo: int, hi: int, n: int) -> slice:
-        side = max(hi - lo + 2 * margin, min_side)
-        start = centred_start(lo, hi, side, n)
-        return slice(max(0, start), min(n, start + side))
-
-    return span(top, bottom, mask.shape[0]), span(left, right, mask.shape[1])
-
-
 def lpips(
     a: np.ndarray,
     b: np.ndarray,
@@ -156,7 +144,7 @@ def lpips(
     if np.shape(a) != np.shape(b):
         raise ValueError(f"images differ in shape: {np.shape(a)} vs {np.shape(b)}")
     if mask is not None:
-        rows, cols = _hole_box(np.asarray(mask, dtype=bool))
+        rows, cols = score_window(np.asarray(mask, dtype=bool))
         a, b = a[rows, cols], b[rows, cols]
     dev = pick_device(device)
     ta, tb = (image_to_tensor(x, dev, np.float32) for x in (a, b))

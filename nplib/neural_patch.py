@@ -37,7 +37,8 @@ import torch.nn.functional as F
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.candidates import augmented, strip_fill
 from nplib.device import has_fast_bfloat16, image_to_tensor, pick_device, tensor_to_image
-from nplib.io import InputError, bbox_window, check_window, hole_bbox
+from nplib.holes import check_window, hole_bbox, texture_window
+from nplib.io import InputError
 from nplib.solve import SolveSettings, minimise
 from nplib.vgg import STRIDES, load_vgg, receptive_field
 
@@ -425,17 +426,6 @@ def tv_energy(x: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
     return dx.sum() + dy.sum()
 
 
-def window(mask: np.ndarray, margin: int | None = None) -> tuple[slice, slice]:
-    """Crop around the hole's bounding box with ``margin`` pixels of context on each side.
-
-    The default margin is max(32, half the hole's longer side), clipped to the image.
-    """
-    if margin is None:
-        y0, y1, x0, x1 = hole_bbox(mask)
-        margin = max(32, max(y1 - y0, x1 - x0) // 2)
-    return bbox_window(mask, margin)
-
-
 def check_context(
     mask: np.ndarray,
     settings: TextureSettings = TextureSettings(),
@@ -455,7 +445,7 @@ def check_context(
     (:meth:`TextureSettings.resolve`).
     """
     settings = settings.resolve()
-    rows, cols = window(mask, settings.margin)
+    rows, cols = texture_window(mask, settings.margin)
     h, w = rows.stop - rows.start, cols.stop - cols.start
     at = f" at its 1/{scale} scale" if scale > 1 else ""
     deepest = max(STRIDES[n] for n in settings.layers)
@@ -511,7 +501,7 @@ class HoleEnergy:
         self.bfloat16 = settings.precision == "bfloat16" or (
             settings.precision == "auto" and has_fast_bfloat16(torch.device(device))
         )
-        self.rows, self.cols = window(mask, settings.margin)
+        self.rows, self.cols = texture_window(mask, settings.margin)
         self.mask = torch.from_numpy(np.ascontiguousarray(mask[self.rows, self.cols])).to(device)
         self.hole = self.mask.to(torch.float32)
         self.known = _to_tensor(image[self.rows, self.cols], device) * (1 - self.hole)
@@ -652,11 +642,11 @@ def texture_inpaint(
     (H, W, 3) image; None uses ``content`` when given, else "diffusion" (docs/method.md,
     "Lessons measured on these machines": low frequencies must come from the start; a smooth
     fill beats a flat colour).
-    The window around the hole is checked first (:func:`nplib.io.check_window`,
+    The window around the hole is checked first (:func:`nplib.holes.check_window`,
     :func:`check_context`). The method is deterministic; ``seed`` is accepted for the
     common method signature and draws nothing.
     """
-    check_window(*window(mask, texture.margin), MAX_WINDOW_PIXELS)
+    check_window(*texture_window(mask, texture.margin), MAX_WINDOW_PIXELS)
     check_context(mask, texture, method="texture")
     if init is None:
         init = content if content is not None else "diffusion"

@@ -46,7 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nplib.io import InputError, check_window, context_window
+from nplib.holes import check_window, context_window
+from nplib.io import InputError
 
 #: ``callback(iteration, stage, offsets, dist)`` with stage "init", "propagation" or "search".
 Callback = Callable[[int, str, np.ndarray, np.ndarray], None]

@@ -34,14 +34,14 @@ from tqdm.auto import tqdm
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
-from nplib.io import MIN_SOURCE_SIDE, InputError, check_window, hole_bbox
+from nplib.holes import check_window, hole_bbox, texture_window
+from nplib.io import MIN_SOURCE_SIDE, InputError
 from nplib.neural_patch import (
     MAX_WINDOW_PIXELS,
     PAPER_LAYERS,
     TextureSettings,
     check_context,
     optimise,
-    window,
 )
 from nplib.patchmatch import inpaint_patchmatch
 from nplib.pyramid import resize_image, resize_mask
@@ -171,9 +171,9 @@ def num_levels(mask: np.ndarray, coarsest_hole: int = COARSEST_HOLE) -> int:
 
 def level_sizes(mask: np.ndarray, levels: int | None = None) -> list[tuple[int, int]]:
     """(height, width) of the window at every level, coarsest first, as :func:`synthesize`
-    uses them: the window around the holes (:func:`nplib.neural_patch.window`) halved
+    uses them: the window around the holes (:func:`nplib.holes.texture_window`) halved
     ``levels - 1`` times (``levels`` defaults to :func:`num_levels` of the window)."""
-    rows, cols = window(mask)
+    rows, cols = texture_window(mask)
     h, w = rows.stop - rows.start, cols.stop - cols.start
     n = levels or num_levels(mask[rows, cols])
     factors = [2 ** (n - 1 - s) for s in range(n)]
@@ -253,7 +253,7 @@ def synthesize(
     """
     dev = pick_device(device)
     plan = pick_schedule(schedule, dev)
-    rows, cols = window(mask)
+    rows, cols = texture_window(mask)
     check_window(rows, cols, MAX_WINDOW_PIXELS)
     win, win_mask = image[rows, cols], mask[rows, cols]
     if isinstance(start, np.ndarray):

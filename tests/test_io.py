@@ -10,7 +10,6 @@ from nplib.io import (
     InputError,
     check_image,
     check_mask,
-    context_window,
     read_image,
     read_mask,
     save_image,
@@ -115,14 +114,6 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_hole_bbox_is_end_exclusive():
-    from nplib.io import hole_bbox
-
-    mask = np.zeros((6, 5), bool)
-    mask[1, 2] = mask[3, 4] = True
-    assert hole_bbox(mask) == (1, 4, 2, 5)
-
-
 # ----------------------------------------------------------------------------- real-world files
 
 
@@ -198,23 +189,3 @@ def test_unreadable_files_are_one_line_errors(tmp_path):
         with pytest.raises(InputError, match="cannot read image") as err:
             read_image(tmp_path / name)
         assert "\n" not in str(err.value)
-
-
-def test_context_window_is_the_whole_image_when_small_and_bounded_when_large():
-    mask = np.zeros((300, 400), bool)
-    mask[100:110, 50:60] = True
-    assert context_window(mask, 300 * 400) == (slice(0, 300), slice(0, 400))
-    rows, cols = context_window(mask, 100 * 100)
-    h, w = rows.stop - rows.start, cols.stop - cols.start
-    assert (rows, cols) == (slice(55, 155), slice(5, 105))  # 45 more pixels on every side
-    assert h * w == 100 * 100
-    assert context_window(mask, 1, margin=5) == (slice(95, 115), slice(45, 65))
-
-
-def test_centred_start_centres_and_stays_inside():
-    from nplib.io import centred_start
-
-    assert centred_start(40, 60, 40, 100) == 30  # centred on the hole
-    assert centred_start(0, 10, 40, 100) == 0  # shifted inside at the top
-    assert centred_start(90, 100, 40, 100) == 60  # ... and at the bottom
-    assert centred_start(10, 20, 120, 100) == -10  # larger than the image: centred on it

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from nplib import data
 from nplib import neural_patch as npm
+from nplib.holes import texture_window
 from nplib.solve import SolveSettings
 from nplib.vgg import STRIDES, load_vgg
 
@@ -190,7 +191,7 @@ def test_texture_inpaint_runs_on_a_window():
     img, mask = _photo()
     mask[:] = False
     mask[8:24, 60:80] = True  # off-centre: the window is a crop of the image
-    assert npm.window(mask) == (slice(0, 56), slice(28, 96))
+    assert texture_window(mask) == (slice(0, 56), slice(28, 96))
     out = npm.texture_inpaint(img, mask, init="mean", solve=ONE_ITER, progress=False)
     assert out.shape == img.shape and out.dtype == np.float32
     assert np.array_equal(out[~mask], img[~mask])

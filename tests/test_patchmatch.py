@@ -244,7 +244,7 @@ def test_inpaint_rejects_images_smaller_than_a_patch_and_masks_without_a_source(
 def test_inpaint_works_on_a_window_around_the_holes(photo):
     """Over ``context_pixels`` only a window around the holes is searched and changed: the
     result is the inpainting of that window alone (a small hole in a big photo is cheap)."""
-    from nplib.io import context_window
+    from nplib.holes import context_window
 
     mask = np.zeros(photo.shape[:2], bool)
     mask[100:116, 40:60] = True

@@ -74,7 +74,7 @@ def test_level_sizes_are_the_levels_synthesize_runs(photo):
     mask = np.zeros(photo.shape[:2], bool)
     mask[40:100, 50:90] = True
     sizes = synthesis.level_sizes(mask)
-    assert len(sizes) == synthesis.num_levels(mask[synthesis.window(mask)])
+    assert len(sizes) == synthesis.num_levels(mask[synthesis.texture_window(mask)])
     _, levels = synthesis.synthesize(photo, mask, start="mean", schedule=Schedule(iters=(1,)),
                                      progress=False)
     assert [lv.size for lv in levels] == sizes
@@ -202,7 +202,7 @@ def test_oracle_fill_blurs_only_the_hole_and_more_with_a_larger_blur(photo):
 
 
 def test_array_start_begins_level_one_with_the_callers_fill(photo):
-    from nplib.neural_patch import window
+    from nplib.holes import texture_window
     from nplib.pyramid import resize_image
 
     image = photo[:192, :192].copy()
@@ -212,7 +212,7 @@ def test_array_start_begins_level_one_with_the_callers_fill(photo):
     out, stages = synthesize(image, mask, start=start, schedule=Schedule(iters=(1,)),
                              progress=False)  # fmt: skip
     assert len(stages) == 2
-    rows, cols = window(mask)
+    rows, cols = texture_window(mask)
     expected = resize_image(start[rows, cols], stages[0].size)
     hole = synthesis.resize_mask(mask[rows, cols], stages[0].size)
     assert np.allclose(stages[0].start[hole], expected[hole])
