@@ -43,7 +43,7 @@ from nplib.neural_patch import (
     layer_mask,
     texture_energy,
 )
-from nplib.pyramid import resize
+from nplib.pyramid import level_sizes, resize
 from nplib.solve import SolveSettings, minimise
 from nplib.vgg import STRIDES, load_vgg
 
@@ -277,9 +277,7 @@ def harmonise(
     deepest = max(STRIDES[n] for n in settings.layers)
     p_win, a_win, o_win = (image_to_tensor(x[rows, cols], dev) for x in (photo, alpha, colours))
     y = change = None
-    for s in range(settings.levels):
-        f = 2 ** (settings.levels - 1 - s)
-        size = (max(1, round(full[0] / f)), max(1, round(full[1] / f)))
+    for size in level_sizes(full, settings.levels):
         if min(size) <= 2 * deepest:
             continue  # too small for the deepest layer at this scale: start finer
         p_s, o_s = resize(p_win, size), resize(o_win, size)

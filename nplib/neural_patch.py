@@ -435,13 +435,13 @@ def check_context(
 ) -> None:
     """The least :func:`optimise` needs of ``mask``, checked before any VGG pass.
 
-    Its window (see :func:`window`, with ``settings.margin``) must be larger than the deepest
-    layer's stride on both sides (VGG's reflect padding needs two feature rows there: 9x9
-    pixels for relu4_1), and one of ``settings.layers`` must have a source patch clear of the
-    hole: ``patch_size`` feature positions a side, a square of known pixels about
-    ``patch_size`` times the layer's stride a side (12x12 for relu3_1). ``scale`` is the
-    level's downscaling, for the message. Anything less is a one-line :class:`InputError`
-    naming ``method``. Fields of ``settings`` left None take their one-scale values
+    Its window (:func:`nplib.holes.texture_window`, with ``settings.margin``) must be larger
+    than the deepest layer's stride on both sides (VGG's reflect padding needs two feature rows
+    there: 9x9 pixels for relu4_1), and one of ``settings.layers`` must have a source patch
+    clear of the hole: ``patch_size`` feature positions a side, a square of known pixels about
+    ``patch_size`` times the layer's stride a side (12x12 for relu3_1). ``scale`` is the level's
+    downscaling, for the message. Anything less is a one-line :class:`InputError` naming
+    ``method``. Fields of ``settings`` left None take their one-scale values
     (:meth:`TextureSettings.resolve`).
     """
     settings = settings.resolve()
@@ -605,14 +605,14 @@ def optimise(
 ) -> tuple[np.ndarray, list[dict[str, float]]]:
     """Minimise ``E = E_c + alpha E_t + beta TV`` over the hole's pixels at one scale.
 
-    ``init`` (H, W, 3) gives the hole's starting pixels, ``content`` the content
-    prediction (None: no ``E_c`` term); ``texture`` the energy's weights, layers and
-    patches (:class:`TextureSettings`), ``solve`` its iterations, rematching and optimiser
+    ``init`` (H, W, 3) gives the hole's starting pixels, ``content`` the content prediction
+    (None: no ``E_c`` term); ``texture`` the energy's weights, layers and patches
+    (:class:`TextureSettings`), ``solve`` its iterations, rematching and optimiser
     (:class:`nplib.solve.SolveSettings`; the loop is :func:`nplib.solve.minimise`). Only a
-    window around the hole (see :func:`window`) is fed to VGG. ``sources``: other photos at
-    this scale, whose patches are candidates too (:class:`HoleEnergy`). Returns the image
-    (known pixels untouched) and the energy terms per iteration: ``history[k]`` holds E,
-    E_c, E_t, TV (E_t and TV unweighted), the seconds elapsed ("time") and VGG passes
+    window around the hole (:func:`nplib.holes.texture_window`) is fed to VGG. ``sources``:
+    other photos at this scale, whose patches are candidates too (:class:`HoleEnergy`). Returns
+    the image (known pixels untouched) and the energy terms per iteration: ``history[k]`` holds
+    E, E_c, E_t, TV (E_t and TV unweighted), the seconds elapsed ("time") and VGG passes
     ("passes") before iteration k, and ``history[iters]`` after the last one.
     """
     energy = HoleEnergy(image, mask, content, texture, pick_device(device), sources)

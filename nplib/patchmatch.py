@@ -71,7 +71,8 @@ SEARCH_ITERS = (1, 1, 2)
 #: benchmarks/README.md, "PatchMatch judged by LPIPS (issue 27)".
 USAGE_WEIGHT = 0.1
 
-#: Holes whose bounding box with context spans more than this are refused (~2.5 GB).
+#: Holes whose bounding box with context spans more than this are refused: the memory grows
+#: with the window's pixels (benchmarks/README.md, "PatchMatch").
 MAX_SEARCH_PIXELS = 2048 * 2048
 
 

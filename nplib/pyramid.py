@@ -15,6 +15,15 @@ import torch.nn.functional as F
 from nplib.device import image_to_tensor, tensor_to_image
 
 
+def level_sizes(size: tuple[int, int], levels: int) -> list[tuple[int, int]]:
+    """(height, width) of ``levels`` levels of a pyramid whose finest is ``size``, coarsest
+    first, each half the next (rounded, at least one pixel): the levels of the multi-scale
+    stack (:func:`nplib.synthesis.level_sizes`) and of harmonisation."""
+    h, w = size
+    factors = [2 ** (levels - 1 - s) for s in range(levels)]
+    return [(max(1, round(h / f)), max(1, round(w / f))) for f in factors]
+
+
 def resize(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     """Resize (B, C, H, W) to ``size`` (a side, or (height, width)), bilinear with antialiasing."""
     size = (size, size) if isinstance(size, int) else size

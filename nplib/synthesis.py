@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from nplib import pyramid
 from nplib.baselines import diffusion_fill, mean_fill
 from nplib.content import DEFAULT_MODEL, content_inpaint
 from nplib.device import pick_device
@@ -175,9 +176,7 @@ def level_sizes(mask: np.ndarray, levels: int | None = None) -> list[tuple[int, 
     ``levels - 1`` times (``levels`` defaults to :func:`num_levels` of the window)."""
     rows, cols = texture_window(mask)
     h, w = rows.stop - rows.start, cols.stop - cols.start
-    n = levels or num_levels(mask[rows, cols])
-    factors = [2 ** (n - 1 - s) for s in range(n)]
-    return [(max(1, round(h / f)), max(1, round(w / f))) for f in factors]
+    return pyramid.level_sizes((h, w), levels or num_levels(mask[rows, cols]))
 
 
 #: Starts of level 1 other than a content-network checkpoint: the ablations of figure 2

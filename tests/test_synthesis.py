@@ -173,6 +173,14 @@ def test_schedule_sets_only_the_fields_the_texture_settings_leave_to_it():
     assert TextureSettings().resolve() == replace(TextureSettings(), **ONE_SCALE)
 
 
+def test_pyramid_levels_halve_to_the_coarsest():
+    from nplib.pyramid import level_sizes
+
+    assert level_sizes((300, 201), 3) == [(75, 50), (150, 100), (300, 201)]
+    assert level_sizes((5, 3), 4) == [(1, 1), (1, 1), (2, 2), (5, 3)]  # never below a pixel
+    assert synthesis.level_sizes(data.centre_mask(512, 512)) == level_sizes((512, 512), 3)
+
+
 def test_resized_masks_keep_every_hole():
     from nplib.pyramid import resize_image, resize_mask
 
