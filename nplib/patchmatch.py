@@ -371,16 +371,32 @@ def _peel_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return x
 
 
+#: Weights of the children along each axis when a level is halved (:func:`_downsample`): the
+#: C++ PatchMatch's ``MaskedImage::downsample`` kernel, six children a side.
+DOWNSAMPLE_KERNEL = np.array([1, 5, 10, 10, 5, 1], np.float32)
+
+
+def _halve(a: np.ndarray, axis: int) -> np.ndarray:
+    """Weighted sums along ``axis`` at every second position: output ``i`` weighs the inputs
+    ``2i - 2 .. 2i + 3`` by :data:`DOWNSAMPLE_KERNEL`; inputs beyond the ends count as 0."""
+    n_out = (a.shape[axis] + 1) // 2
+    pad = [(0, 0)] * a.ndim
+    pad[axis] = (2, 4)
+    padded = np.pad(a, pad)
+    taps = (np.take(padded, 2 * np.arange(n_out) + i, axis=axis) for i in range(6))
+    return sum(k * t for k, t in zip(DOWNSAMPLE_KERNEL, taps, strict=True))
+
+
 def _downsample(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Halve the size: known pixels average their known children; any hole child makes a hole."""
-    h, w = mask.shape
-    pad = ((0, h % 2), (0, w % 2))
-    image = np.pad(image, (*pad, (0, 0)), mode="edge")
-    known = np.pad(~mask, pad, mode="edge").astype(np.float32)
-    h2, w2 = known.shape[0] // 2, known.shape[1] // 2
-    count = known.reshape(h2, 2, w2, 2).sum((1, 3))
-    total = (image * known[..., None]).reshape(h2, 2, w2, 2, 3).sum((1, 3))
-    return (total / np.maximum(count, 1)[..., None]).astype(np.float32), count < 4
+    """Halve the size as the C++ PatchMatch does (docs/method.md, "The PatchMatch baseline"):
+    a coarse pixel is the :data:`DOWNSAMPLE_KERNEL`-weighted mean of its known children in a
+    6x6 footprint, and a hole only when none of them is known. The coarse hole shrinks: its
+    border takes the known colours around it, so the coarse fill starts from them."""
+    known = (~mask).astype(np.float32)
+    weight = _halve(_halve(known, 0), 1)
+    total = _halve(_halve(image * known[..., None], 0), 1)
+    coarse = total / np.maximum(weight, np.float32(1e-12))[..., None]
+    return coarse.astype(np.float32), weight == 0
 
 
 def _touches(hole: np.ndarray, patch_size: int) -> np.ndarray:

@@ -7,7 +7,9 @@ from nplib.baselines import mean_fill
 from nplib.metrics import psnr
 from nplib.patchmatch import (
     CHUNK,
+    DOWNSAMPLE_KERNEL,
     Patches,
+    _downsample,
     _search,
     inpaint_patchmatch,
     nnf,
@@ -261,3 +263,28 @@ def test_inpaint_with_an_empty_mask_returns_the_image():
     image = np.random.default_rng(0).random((40, 50, 3)).astype(np.float32)
     out = inpaint_patchmatch(image, np.zeros((40, 50), bool))
     assert out.dtype == np.float32 and np.array_equal(out, image) and out is not image
+
+
+def test_a_coarser_level_shrinks_the_hole_and_weighs_known_children_only():
+    """The C++ PatchMatch's halving: a coarse pixel averages its known children in a 6x6
+    footprint with the [1 5 10 10 5 1] kernel, and is a hole only when none is known."""
+    rng = np.random.default_rng(0)
+    image = rng.random((32, 30, 3)).astype(np.float32)
+    mask = np.zeros((32, 30), bool)
+    mask[8:24, 6:22] = True
+    image[mask] = 99.0  # hole pixels must never be read
+    coarse, hole = _downsample(image, mask)
+    assert coarse.shape == (16, 15, 3) and hole.shape == (16, 15)
+    # output i sees rows 2i-2 .. 2i+3: a hole only where all six are in rows 8..23: i in 5..10
+    rows, cols = np.nonzero(hole)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (5, 10, 4, 9)
+    assert hole.sum() < (mask[::2, ::2]).sum()  # smaller than the hole halved
+    assert coarse[~hole].max() <= 1.0  # no hole value leaked into a known coarse pixel
+    # one coarse pixel by hand: the kernel's weights over its known children
+    y, x = 4, 3
+    k = np.outer(DOWNSAMPLE_KERNEL, DOWNSAMPLE_KERNEL)
+    ys, xs = slice(2 * y - 2, 2 * y + 4), slice(2 * x - 2, 2 * x + 4)
+    w = k * ~mask[ys, xs]
+    expected = (image[ys, xs] * w[..., None]).sum((0, 1)) / w.sum()
+    np.testing.assert_allclose(coarse[y, x], expected, rtol=1e-5)
+
