@@ -6,7 +6,9 @@ beside pypatchmatch: the paper table's 108 crops and the 9 held-out photos at 25
 
 - ``usage0``: no price on a source that several queries chose (``usage_weight=0``);
 - ``em<...>``: EM iterations per level, finest first (``em_iters``);
-- ``usage<w>``: a higher price on reuse (``usage_weight=w``).
+- ``usage<w>``: a higher price on reuse (``usage_weight=w``);
+- ``box-pyramid``: the pyramid nplib had before (2x2 block means, a coarse pixel a hole when
+  any child is), in place of the C++ PatchMatch's halving (``nplib.patchmatch._downsample``).
 
 The C++ choices tried before (gradients in the distance, similarity-weighted votes, the best
 match's pixel, a deeper pyramid, a random start; benchmarks/README.md, "PatchMatch judged by
@@ -28,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
@@ -36,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_patchmatch import load_cases  # noqa: E402
 from bench_texture import paired  # noqa: E402
 
-from nplib import data  # noqa: E402
+from nplib import data, patchmatch  # noqa: E402
 from nplib.evaluation import PER_PHOTO, crop_names, peer_inpaint  # noqa: E402
 from nplib.lpips import hole_scores  # noqa: E402
 from nplib.patchmatch import inpaint_patchmatch  # noqa: E402
@@ -49,7 +52,25 @@ VARIANTS = {
     "em2-8-16": dict(em_iters=(2, 8, 16)),
     "usage0.3": dict(usage_weight=0.3),
     "usage1": dict(usage_weight=1.0),
+    "box-pyramid": {},
 }
+
+
+def box_halving(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """nplib's halving before the C++ one: known pixels average their known children in 2x2
+    blocks; any hole child makes a hole, so the coarse hole never shrinks."""
+    h, w = mask.shape
+    pad = ((0, h % 2), (0, w % 2))
+    image = np.pad(image, (*pad, (0, 0)), mode="edge")
+    known = np.pad(~mask, pad, mode="edge").astype(np.float32)
+    h2, w2 = known.shape[0] // 2, known.shape[1] // 2
+    count = known.reshape(h2, 2, w2, 2).sum((1, 3))
+    total = (image * known[..., None]).reshape(h2, 2, w2, 2, 3).sum((1, 3))
+    return (total / np.maximum(count, 1)[..., None]).astype(np.float32), count < 4
+
+
+#: Variants that replace one private step of nplib's PatchMatch: (its name, the stand-in).
+REPLACED = {"box-pyramid": ("_downsample", box_halving)}
 
 
 def cases(name: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
@@ -64,6 +85,9 @@ def cases(name: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
 def run(variant: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if variant == "pypatchmatch":
         return peer_inpaint("pypatchmatch", image, mask)
+    if variant in REPLACED:
+        with mock.patch.object(patchmatch, *REPLACED[variant]):
+            return inpaint_patchmatch(image, mask, seed=0, **VARIANTS[variant])
     return inpaint_patchmatch(image, mask, seed=0, **VARIANTS[variant])
 
 
