@@ -446,8 +446,9 @@ def inpaint_patchmatch(
 ) -> np.ndarray:
     """Fill the hole by multi-scale patch synthesis (Wexler et al. 2007) with PatchMatch.
 
-    Coarse to fine over a pyramid whose coarsest hole is at most ~``2 * patch_size``
-    pixels thick, started from an onion-peel fill. At every level, ``em_iters[level]`` times
+    Coarse to fine over a pyramid halved as the C++ PatchMatch halves it (:func:`_downsample`:
+    the hole shrinks at every level) down to a hole at most ~``2 * patch_size`` pixels thick,
+    started from an onion-peel fill. At every level, ``em_iters[level]`` times
     (finest level first; the last value holds for every coarser level and always for the
     coarsest below the finest, which starts from random matches): search the nearest
     known patch of every patch touching the hole (:func:`nnf`'s PatchMatch,
@@ -520,7 +521,7 @@ def _inpaint_window(
             break  # no source patch at the coarser level: start here
         levels.append(coarser)
     # where the patches come from at each level: the window itself, or the window and the
-    # source photos on one canvas, halved as the window is (its invalid pixels never shrink)
+    # source photos on one canvas, halved as the window is
     source_levels = levels
     if len(sources):
         source_levels = [source_canvas(image, mask, sources)]
