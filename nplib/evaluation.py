@@ -72,6 +72,7 @@ PEERS = ("telea", "ns", "pypatchmatch")
 #: Crops a held-out photo for the table (9 photos: 108 crops).
 PER_PHOTO = 12
 
+
 def peer_inpaint(name: str, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The peers on 8-bit copies: OpenCV's ``telea`` / ``ns`` and ``pypatchmatch`` (C++)."""
     u8 = to_uint8(image)
